@@ -1,0 +1,1 @@
+"""Listing generation (locale data, rendering, marketplace rules, exporters)."""

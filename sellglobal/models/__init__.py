@@ -1,0 +1,1 @@
+"""The learned parts: encoders with their embedding cache, cross-lingual matching, the ranker."""

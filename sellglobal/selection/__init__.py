@@ -1,0 +1,1 @@
+"""Read catalogues and demand signals, build features, score and select."""
