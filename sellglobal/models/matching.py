@@ -1,0 +1,132 @@
+"""Cross-lingual matching of catalogue products against demand keywords.
+
+A product is seen through several *views*: its own title, its English title when the catalogue has one, and an
+English gloss of a Chinese title (:mod:`.gloss`). Its vector is the mean of its view vectors. Keywords meet products in chunks, keeping only the top matches on
+each side, so memory stays bounded whatever the catalogue and keyword counts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .encoders import Encoder
+from .gloss import Glosser, has_cjk
+
+# Measured on bench/xling.py (zh set, held-apart vocabulary): the mean of the title and gloss vectors beats the
+# raw title by 4 to 12 points of Recall@1, while the best-view maximum and a separate phrase view lose, because
+# English-English cosines run higher than zh-English ones and a max lets the noisier view win.
+VIEW_WEIGHTS = {"title": 1.0, "title_en": 1.0, "gloss": 1.0}
+
+
+@dataclass
+class ProductViews:
+    """Texts to encode for each product: ``texts[i]`` is view ``kind[i]`` of product ``owner[i]``."""
+
+    texts: list[str]
+    owner: np.ndarray
+    kind: list[str]
+    n_products: int
+
+
+def product_views(titles: Sequence[str], titles_en: Sequence[str] | None = None, *,
+                  glosser: Glosser | None = None, use_gloss: bool = True) -> ProductViews:
+    """Build the views of each product: its title, its English title if any, the English gloss of a Chinese title.
+
+    Empty views and views identical to another view of the same product are dropped.
+    """
+    glosser = glosser if glosser is not None else (Glosser() if use_gloss else None)
+    texts, owner, kind = [], [], []
+    for i, title in enumerate(titles):
+        title = str(title or "").strip()
+        candidates = [("title", title)]
+        if titles_en is not None:
+            candidates.append(("title_en", str(titles_en[i] or "").strip()))
+        if glosser is not None and has_cjk(title):
+            candidates.append(("gloss", glosser.gloss(title)))
+        seen = set()
+        for k, text in candidates:
+            if text and text not in seen:
+                seen.add(text)
+                texts.append(text)
+                owner.append(i)
+                kind.append(k)
+    return ProductViews(texts=texts, owner=np.asarray(owner, dtype=np.int64), kind=kind, n_products=len(titles))
+
+
+def combine_views(views: ProductViews, vectors: np.ndarray,
+                  weights: dict[str, float] | None = None) -> np.ndarray:
+    """One L2-normalised vector per product: the weighted mean of its view vectors."""
+    weights = VIEW_WEIGHTS if weights is None else weights
+    w = np.array([weights.get(k, 0.0) for k in views.kind], dtype=np.float32)[:, None]
+    out = np.zeros((views.n_products, vectors.shape[1]), dtype=np.float32)
+    np.add.at(out, views.owner, vectors * w)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return out / norms
+
+
+def embed_products(titles: Sequence[str], titles_en: Sequence[str] | None, encoder: Encoder, *,
+                   glosser: Glosser | None = None, use_gloss: bool = True) -> np.ndarray:
+    """Product vectors for matching (views encoded, then combined)."""
+    views = product_views(titles, titles_en, glosser=glosser, use_gloss=use_gloss)
+    return combine_views(views, encoder.encode(views.texts))
+
+
+@dataclass
+class Matches:
+    """Top matches on both sides.
+
+    ``kw_idx``/``kw_sim`` (n_keywords x k): the best products for each keyword, best first.
+    ``prod_idx``/``prod_sim`` (n_products x m): the best keywords for each product, best first.
+    Missing entries have index -1 and similarity -inf.
+    """
+
+    kw_idx: np.ndarray
+    kw_sim: np.ndarray
+    prod_idx: np.ndarray
+    prod_sim: np.ndarray
+
+
+def _merge_topk(idx_a, sim_a, idx_b, sim_b, k):
+    idx = np.concatenate([idx_a, idx_b], axis=1)
+    sim = np.concatenate([sim_a, sim_b], axis=1)
+    take = min(k, sim.shape[1])
+    part = np.argpartition(-sim, take - 1, axis=1)[:, :take]
+    rows = np.arange(sim.shape[0])[:, None]
+    sim, idx = sim[rows, part], idx[rows, part]
+    order = np.argsort(-sim, axis=1, kind="stable")
+    return idx[rows, order], sim[rows, order]
+
+
+def top_matches(product_vectors: np.ndarray, keyword_vectors: np.ndarray, *, k_per_keyword: int = 20,
+                m_per_product: int = 20, chunk: int = 4096,
+                progress: Callable[[int], None] | None = None) -> Matches:
+    """Top-k matches both ways, in ``chunk`` x ``chunk`` blocks: memory stays bounded for any input size."""
+    n_products, n_kw = product_vectors.shape[0], keyword_vectors.shape[0]
+    k = max(1, min(k_per_keyword, n_products))
+    m = max(1, min(m_per_product, n_kw))
+    kw_idx = np.full((n_kw, k), -1, dtype=np.int64)
+    kw_sim = np.full((n_kw, k), -np.inf, dtype=np.float32)
+    prod_idx = np.full((n_products, m), -1, dtype=np.int64)
+    prod_sim = np.full((n_products, m), -np.inf, dtype=np.float32)
+    for p0 in range(0, n_products, chunk):
+        p_vecs = product_vectors[p0:p0 + chunk]
+        rows = np.arange(p_vecs.shape[0])[:, None]
+        for c0 in range(0, n_kw, chunk):
+            sims = p_vecs @ keyword_vectors[c0:c0 + chunk].T
+            kk = min(k, sims.shape[0])
+            part = np.argpartition(-sims, kk - 1, axis=0)[:kk].T
+            cols = np.arange(sims.shape[1])[:, None]
+            kw_idx[c0:c0 + chunk], kw_sim[c0:c0 + chunk] = _merge_topk(
+                kw_idx[c0:c0 + chunk], kw_sim[c0:c0 + chunk], part + p0, sims.T[cols, part], k)
+            mm = min(m, sims.shape[1])
+            part = np.argpartition(-sims, mm - 1, axis=1)[:, :mm]
+            prod_idx[p0:p0 + chunk], prod_sim[p0:p0 + chunk] = _merge_topk(
+                prod_idx[p0:p0 + chunk], prod_sim[p0:p0 + chunk], part + c0, sims[rows, part], m)
+        if progress:
+            progress(p_vecs.shape[0])
+    return Matches(kw_idx=kw_idx, kw_sim=kw_sim, prod_idx=prod_idx, prod_sim=prod_sim)
+
+
