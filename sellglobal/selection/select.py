@@ -1,0 +1,245 @@
+"""select: rank a catalogue against overseas demand, per market."""
+from __future__ import annotations
+
+import math
+import os
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError
+from ..models.encoders import CachedEncoder, Encoder, get_encoder
+from ..models.matching import embed_products, top_matches
+from ..models.ranker import FEATURES, DefaultRanker
+from .catalogue import read_catalogue
+from .commerce import CommerceConfig
+from .demand import read_all_signals
+from .markets import market, parse_markets
+
+SHORTLIST_COLUMNS = ["market", "rank", "sku", "title", "score", "demand_volume", "demand_share", "n_keywords",
+                     "best_match", "growth", "competition", "margin", "landed_cost", "price", "currency",
+                     "keywords", "why"]
+
+
+@dataclass
+class MatchSettings:
+    """How keywords credit products.
+
+    A keyword credits the products within ``credit_margin`` of its best product, so each search goes to the
+    products it points at, not to every loosely similar one. The credit is the keyword's volume times a match
+    confidence that rises linearly from 0 at ``min_similarity`` to 1 at ``strong_similarity``: across languages
+    a Chinese title and a German keyword for the same product often meet at only 0.25 to 0.40 cosine, so a hard
+    threshold would either drop them or let noise through at full weight.
+    """
+
+    min_similarity: float = 0.20
+    strong_similarity: float = 0.45
+    credit_margin: float = 0.06
+    k_per_keyword: int = 50
+    max_keywords_per_product: int = 12
+
+
+ProgressFactory = Callable[[str, int], object]
+
+
+def _bar(progress: ProgressFactory | None, label: str, total: int):
+    return progress(label, total) if progress else nullcontext(None)
+
+
+def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand: pd.DataFrame,
+                    keyword_vectors: np.ndarray, market_code: str, *, commerce: CommerceConfig,
+                    settings: MatchSettings) -> pd.DataFrame:
+    """Feature rows for every product that at least one keyword of this market credits."""
+    m = market(market_code)
+    volumes = demand["volume"].to_numpy(dtype=float)
+    total = float(volumes.sum()) or 1.0
+    matches = top_matches(product_vectors, keyword_vectors, k_per_keyword=settings.k_per_keyword, m_per_product=1)
+    credited: dict[int, list[tuple[int, float]]] = {}
+    for j in range(len(demand)):
+        sims, idx = matches.kw_sim[j], matches.kw_idx[j]
+        keep = (sims > settings.min_similarity) & (sims >= sims[0] - settings.credit_margin) & (idx >= 0)
+        for p, s in zip(idx[keep], sims[keep]):
+            credited.setdefault(int(p), []).append((j, float(s)))
+    span = settings.strong_similarity - settings.min_similarity
+    prices = demand["avg_price"].to_numpy(dtype=float)
+    price_cur = demand["currency"].fillna(m.currency).astype(str).to_numpy()
+    growth = demand["growth"].to_numpy(dtype=float)
+    competition = demand["competition"].to_numpy(dtype=float)
+    keywords = demand["keyword"].to_numpy()
+    rows = []
+    for p, hits in credited.items():
+        hits.sort(key=lambda h: (-h[1], -volumes[h[0]]))
+        j_all = np.array([h[0] for h in hits])
+        confidence = np.clip((np.array([h[1] for h in hits]) - settings.min_similarity) / span, 0, 1)
+        vol = volumes[j_all] * confidence
+        item = catalogue.iloc[p]
+        price = _weighted([commerce.convert(prices[j], price_cur[j], m.currency) if not math.isnan(prices[j])
+                           else math.nan for j in j_all], vol)
+        landed, freight = commerce.landed_cost(m.code, cost=item["cost"], cost_currency=item["currency"],
+                                               weight_kg=item["weight_kg"], length_cm=item["length_cm"],
+                                               width_cm=item["width_cm"], height_cm=item["height_cm"], price=price)
+        margin = (price - landed) / price if price and not math.isnan(price) and not math.isnan(landed) else math.nan
+        rows.append({
+            "market": m.code, "sku": item["sku"], "title": item["title"],
+            "demand_volume": float(vol.sum()), "demand_share": float(vol.sum() / total),
+            "n_keywords": len(hits), "best_match": hits[0][1],
+            "growth": _weighted(growth[j_all], vol), "competition": _weighted(competition[j_all], vol),
+            "margin": margin, "landed_cost": landed, "price": price, "currency": m.currency,
+            "keywords": " | ".join(keywords[j] for j, _ in hits[: settings.max_keywords_per_product]),
+            "_weight_missing": math.isnan(item["weight_kg"]) and math.isnan(item["length_cm"]),
+            "_category": item["category"], "_weight": item["weight_kg"],
+        })
+    return pd.DataFrame(rows)
+
+
+def _weighted(values: Iterable[float], weights: np.ndarray) -> float:
+    values = np.asarray(list(values), dtype=float)
+    ok = ~np.isnan(values)
+    if not ok.any():
+        return math.nan
+    return float(np.average(values[ok], weights=np.asarray(weights, dtype=float)[ok] + 1e-12))
+
+
+def _why(row: pd.Series) -> str:
+    first = row["keywords"].split(" | ")[0]
+    parts = [f"{row['n_keywords']} matching search term{'s' if row['n_keywords'] != 1 else ''}, "
+             f"{row['demand_volume']:,.0f}/month ({row['demand_share']:.1%} of {row['market']} demand); "
+             f"best match '{first}' ({row['best_match']:.2f})"]
+    if not math.isnan(row["growth"]):
+        parts.append(f"growth {row['growth']:+.0%}")
+    if not math.isnan(row["margin"]):
+        parts.append(f"margin {row['margin']:.0%} at {row['price']:,.2f} {row['currency']}")
+    elif math.isnan(row["price"]):
+        parts.append("no price in the demand data: margin unknown")
+    else:
+        parts.append("no cost in the catalogue: margin unknown")
+    if row["_weight_missing"]:
+        parts.append("no weight: freight not counted")
+    return "; ".join(parts)
+
+
+def select(catalogue: str | os.PathLike | pd.DataFrame, signals: str | os.PathLike | pd.DataFrame
+           | Sequence[str | os.PathLike | pd.DataFrame], *, markets: str | Sequence[str] | None = None,
+           market_code: str | None = None, top: int = 20, min_margin: float | None = None,
+           max_weight_kg: float | None = None, exclude_category: Sequence[str] = (),
+           model: str | Encoder | None = None, cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
+           commerce: CommerceConfig | None = None, ranker=None, settings: MatchSettings | None = None,
+           progress: ProgressFactory | None = None) -> pd.DataFrame:
+    """Rank the catalogue's products for each market by the demand they match.
+
+    Parameters
+    ----------
+    catalogue : path or DataFrame
+        Seller catalogue (see :func:`sellglobal.read_catalogue`).
+    signals : path, DataFrame or a list of them
+        Demand exports (see :func:`sellglobal.read_signals`).
+    markets : "US,DE" or list, optional
+        Markets to rank; default every market in the signals.
+    market_code : str, optional
+        Market for demand files that name none (``--market``).
+    top : int
+        Shortlist length per market.
+    min_margin, max_weight_kg, exclude_category :
+        Filters. A product whose margin is unknown is kept by ``min_margin`` and says so in ``why``.
+    model : str or Encoder, optional
+        Default: multilingual USE. Any sentence-transformers model name or folder.
+    commerce : CommerceConfig, optional
+        Exchange-rate, freight and fee tables.
+    ranker : estimator with ``predict(features)``, optional
+        Default: :class:`~sellglobal.models.ranker.DefaultRanker`.
+
+    Returns
+    -------
+    DataFrame with columns ``SHORTLIST_COLUMNS``: one row per (market, product) in the shortlist, best first.
+    ``keywords`` lists the matched search terms in the market's language, best match first, joined by " | ".
+    ``.attrs["summary"]`` holds one dict per market (keywords, volume, matched products, covered share).
+
+    Examples
+    --------
+    >>> import pandas as pd, sellglobal
+    >>> cat = pd.DataFrame({"sku": ["A1", "B2"], "title": ["空气炸锅", "瑜伽垫"], "cost": [120, 20]})
+    >>> sig = pd.DataFrame({"market": ["US"], "keyword": ["air fryer"], "volume": [50000], "avg_price": [69.9]})
+    >>> sellglobal.select(cat, sig, use_cache=False)[["market", "rank", "sku"]]
+      market  rank sku
+    0     US     1  A1
+    """
+    commerce = commerce or CommerceConfig()
+    settings = settings or MatchSettings()
+    if top < 1:
+        raise ConfigError(f"top must be 1 or more, got {top}")
+    items = read_catalogue(catalogue)
+    sources = signals if isinstance(signals, (list, tuple)) else [signals]
+    demand = read_all_signals(sources, market_code=market_code)
+    wanted = parse_markets(markets) or sorted(demand["market"].unique())
+    missing = [mk for mk in wanted if mk not in set(demand["market"])]
+    if missing:
+        raise ConfigError(f"--markets: no demand data for {', '.join(missing)}; the signals cover "
+                          f"{', '.join(sorted(demand['market'].unique()))}")
+    encoder = model if isinstance(model, Encoder) else get_encoder(model)
+    if use_cache and not isinstance(encoder, CachedEncoder):
+        encoder = CachedEncoder(encoder, cache_dir)
+
+    keep = np.ones(len(items), dtype=bool)
+    if max_weight_kg is not None:
+        keep &= ~(items["weight_kg"] > max_weight_kg).to_numpy()
+    for cat in exclude_category:
+        keep &= ~items["category"].str.contains(cat, case=False, regex=False).to_numpy()
+    items = items[keep].reset_index(drop=True)
+
+    demand = demand[demand["market"].isin(wanted)].reset_index(drop=True)
+    with _bar(progress, "Encoding products", len(items)) as bar:
+        if bar is not None and isinstance(encoder, CachedEncoder):
+            encoder.progress = lambda n: None
+        titles_en = items["title_en"].tolist() if items["title_en"].astype(bool).any() else None
+        product_vectors = embed_products(items["title"].tolist(), titles_en, encoder) if len(items) else \
+            np.zeros((0, encoder.dim), dtype=np.float32)
+        if bar is not None:
+            bar.update(len(items))
+    with _bar(progress, "Encoding keywords", len(demand)) as bar:
+        keyword_vectors = encoder.encode(demand["keyword"].tolist())
+        if bar is not None:
+            bar.update(len(demand))
+
+    ranker = ranker if ranker is not None else DefaultRanker()
+    if not hasattr(ranker, "n_features_in_") and hasattr(ranker, "fit") and isinstance(ranker, DefaultRanker):
+        ranker = ranker.fit(pd.DataFrame(columns=FEATURES))
+    frames, summary = [], []
+    with _bar(progress, "Scoring markets", len(wanted)) as bar:
+        for code in wanted:
+            mask = (demand["market"] == code).to_numpy()
+            sub = demand[mask].reset_index(drop=True)
+            feats = market_features(items, product_vectors, sub, keyword_vectors[mask], code,
+                                    commerce=commerce, settings=settings) if len(items) else pd.DataFrame()
+            matched = len(feats)
+            if matched:
+                feats["score"] = ranker.predict(feats[FEATURES])
+                if min_margin is not None:
+                    feats = feats[~(feats["margin"] < min_margin)]
+                feats = feats.sort_values(["score", "demand_volume", "sku"], ascending=[False, False, True],
+                                          kind="stable").head(top).reset_index(drop=True)
+                feats["rank"] = np.arange(1, len(feats) + 1)
+                feats["why"] = feats.apply(_why, axis=1)
+                frames.append(feats)
+            covered = _covered_volume(sub, feats) if matched else 0.0
+            summary.append({"market": code, "keywords": len(sub), "volume": float(sub["volume"].sum()),
+                            "matched_products": matched, "shortlisted": len(feats) if matched else 0,
+                            "covered_share": covered})
+            if bar is not None:
+                bar.update(1)
+    out = pd.concat(frames, ignore_index=True)[SHORTLIST_COLUMNS] if frames else \
+        pd.DataFrame(columns=SHORTLIST_COLUMNS)
+    out["rank"] = out["rank"].astype(int)
+    out.attrs["summary"] = summary
+    return out
+
+
+def _covered_volume(demand: pd.DataFrame, shortlist: pd.DataFrame) -> float:
+    """Share of the market's search volume that some shortlisted product matches."""
+    if shortlist.empty:
+        return 0.0
+    terms = {k for ks in shortlist["keywords"] for k in ks.split(" | ")}
+    total = demand["volume"].sum() or 1.0
+    return float(demand.loc[demand["keyword"].isin(terms), "volume"].sum() / total)
