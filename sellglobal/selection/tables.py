@@ -174,7 +174,7 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     if suffix not in WRITE_SUFFIXES:
         raise InputFormatError(f"{path}: unknown output type {suffix or '(none)'}; use one of {', '.join(WRITE_SUFFIXES)}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{suffix}", dir=path.parent)
     os.close(fd)
     try:
         if suffix == ".csv":
