@@ -137,7 +137,7 @@ class _Ctx:
 
 def _frame(records: list[dict], source: str) -> pd.DataFrame:
     out = pd.DataFrame.from_records(records, columns=DEMAND_COLUMNS)
-    out["source"] = out["source"].fillna(source)
+    out["source"] = out["source"].astype(object).fillna(source)
     return out
 
 
@@ -146,11 +146,8 @@ def _read_amazon_ba(text: str, ctx: _Ctx) -> pd.DataFrame:
     at = _header_line(lines, lambda k: "searchfrequencyrank" in k and "searchterm" in k)
     meta = " ".join(lines[:at])
     ctx.market = ctx.market or market_from_domain(meta)
-    date = None
-    m = re.search(r"(\d{4}-\d{2}-\d{2})\s*\"*\]?\s*$", meta.split(",")[1] if "," in meta else meta) or \
-        re.search(r"(\d{4}-\d{2}-\d{2})", meta)
-    if m:
-        date = m.group(1)
+    dates = re.findall(r"\d{4}-\d{2}-\d{2}", meta)
+    date = dates[-1] if dates else None  # the end of the reporting period
     raw = parse_delimited(text, ctx.name, ".csv", at)
     cols = list(raw.frame.columns)
     term = _find(cols, "Search Term")
