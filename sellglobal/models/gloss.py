@@ -87,7 +87,7 @@ class Glosser:
     Examples
     --------
     >>> Glosser(phrases={"空气炸锅": "Air Fryers"}).gloss("家用空气炸锅 5L")
-    'household Air Fryers 5L'
+    'home-use Air Fryers 5L'
     """
 
     def __init__(self, phrases: dict[str, str] | None = None):

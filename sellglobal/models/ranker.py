@@ -5,21 +5,23 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-FEATURES = ["demand_share", "best_match", "n_keywords", "growth", "competition", "margin"]
+FEATURES = ["demand_share", "demand_rel", "best_match", "n_keywords", "growth", "competition", "margin"]
 
-DEFAULT_WEIGHTS = {"demand": 0.55, "match": 0.20, "growth": 0.10, "margin": 0.10, "competition": 0.05}
+DEFAULT_WEIGHTS = {"demand": 0.70, "match": 0.05, "growth": 0.10, "margin": 0.10, "competition": 0.05}
 
 
 def feature_terms(X: pd.DataFrame) -> pd.DataFrame:
     """Each feature mapped to about 0..1 (missing growth, margin -> neutral 0; missing competition -> 0.5).
 
-    * demand: log10(1 + 1000 x share of the market's search volume) / log10(1001): 0.1% -> 0.10, 10% -> 0.67
+    * demand: the mean of log10(1 + 1000 x share of the market's search volume) / log10(1001) (0.1% -> 0.10,
+      10% -> 0.67) and ``demand_rel``, the product's credited volume relative to the best product of the market
     * match: best cosine similarity, 0.40 -> 0, 0.80 -> 1
     * growth: clipped to [-0.5, 1]; margin: clipped to [-0.5, 0.6]; competition: 0 (open) to 1 (crowded)
     """
     share = X["demand_share"].to_numpy(dtype=float)
     return pd.DataFrame({
-        "demand": np.log10(1 + 1000 * np.clip(share, 0, 1)) / np.log10(1001),
+        "demand": 0.5 * np.log10(1 + 1000 * np.clip(share, 0, 1)) / np.log10(1001)
+        + 0.5 * np.clip(X["demand_rel"].to_numpy(dtype=float), 0, 1),
         "match": np.clip((X["best_match"].to_numpy(dtype=float) - 0.40) / 0.40, 0, 1),
         "growth": np.nan_to_num(np.clip(X["growth"].to_numpy(dtype=float), -0.5, 1.0)),
         "margin": np.nan_to_num(np.clip(X["margin"].to_numpy(dtype=float), -0.5, 0.6)),
@@ -30,8 +32,9 @@ def feature_terms(X: pd.DataFrame) -> pd.DataFrame:
 class DefaultRanker(BaseEstimator):
     """Hand-set linear ranker over the selection features; the baseline a trained ranker must beat.
 
-    score = 0.55 demand + 0.20 match + 0.10 growth + 0.10 margin - 0.05 competition (see :func:`feature_terms`).
-    Demand dominates on purpose: a product nobody searches for is not worth listing at any margin.
+    score = 0.70 demand + 0.05 match + 0.10 growth + 0.10 margin - 0.05 competition (see :func:`feature_terms`).
+    Demand dominates on purpose: a product nobody searches for is not worth listing at any margin. Match quality
+    already weights the credited demand (see ``MatchSettings``), so its own term stays small.
 
     Parameters
     ----------
@@ -41,7 +44,7 @@ class DefaultRanker(BaseEstimator):
     Examples
     --------
     >>> import pandas as pd
-    >>> X = pd.DataFrame({"demand_share": [0.10, 0.001], "best_match": [0.7, 0.7], "n_keywords": [3, 1],
+    >>> X = pd.DataFrame({"demand_share": [0.10, 0.001], "demand_rel": [1.0, 0.01], "best_match": [0.7, 0.7], "n_keywords": [3, 1],
     ...                   "growth": [0.0, 0.0], "competition": [0.5, 0.5], "margin": [0.3, 0.3]})
     >>> s = DefaultRanker().fit(X).predict(X)
     >>> bool(s[0] > s[1])

@@ -19,7 +19,8 @@ from .commerce import CommerceConfig
 from .demand import read_all_signals
 from .markets import market, parse_markets
 
-SHORTLIST_COLUMNS = ["market", "rank", "sku", "title", "score", "demand_volume", "demand_share", "n_keywords",
+SHORTLIST_COLUMNS = ["market", "rank", "sku", "title", "score", "demand_volume", "demand_share", "demand_rel",
+                     "n_keywords",
                      "best_match", "growth", "competition", "margin", "landed_cost", "price", "currency",
                      "keywords", "why"]
 
@@ -52,7 +53,11 @@ def _bar(progress: ProgressFactory | None, label: str, total: int):
 def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand: pd.DataFrame,
                     keyword_vectors: np.ndarray, market_code: str, *, commerce: CommerceConfig,
                     settings: MatchSettings) -> pd.DataFrame:
-    """Feature rows for every product that at least one keyword of this market credits."""
+    """Feature rows for every product that at least one keyword of this market credits.
+
+    ``demand_volume`` is the search volume credited to the product: each matching keyword's monthly volume times
+    the match confidence (see :class:`MatchSettings`).
+    """
     m = market(market_code)
     volumes = demand["volume"].to_numpy(dtype=float)
     total = float(volumes.sum()) or 1.0
@@ -92,7 +97,10 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
             "_weight_missing": math.isnan(item["weight_kg"]) and math.isnan(item["length_cm"]),
             "_category": item["category"], "_weight": item["weight_kg"],
         })
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if len(out):
+        out["demand_rel"] = out["demand_volume"] / (out["demand_volume"].max() or 1.0)
+    return out
 
 
 def _weighted(values: Iterable[float], weights: np.ndarray) -> float:
@@ -221,7 +229,7 @@ def select(catalogue: str | os.PathLike | pd.DataFrame, signals: str | os.PathLi
                 feats = feats.sort_values(["score", "demand_volume", "sku"], ascending=[False, False, True],
                                           kind="stable").head(top).reset_index(drop=True)
                 feats["rank"] = np.arange(1, len(feats) + 1)
-                feats["why"] = feats.apply(_why, axis=1)
+                feats["why"] = [_why(row) for _, row in feats.iterrows()]
                 frames.append(feats)
             covered = _covered_volume(sub, feats) if matched else 0.0
             summary.append({"market": code, "keywords": len(sub), "volume": float(sub["volume"].sum()),

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from sellglobal.models.encoders import CachedEncoder, EmbeddingCache
+from sellglobal.models.gloss import Glosser, has_cjk
+from sellglobal.models.matching import combine_views, embed_products, product_views, top_matches
+from sellglobal.models.ranker import FEATURES, DefaultRanker
+
+
+class CountingEncoder:
+    """A fake for plumbing tests: deterministic vectors, counts calls."""
+
+    name, dim = "fake", 8
+
+    def __init__(self):
+        self.seen = 0
+
+    def encode(self, texts):
+        self.seen += len(texts)
+        rng = [np.random.default_rng(abs(hash(t)) % 2**32).normal(size=self.dim) for t in texts]
+        v = np.array(rng, dtype=np.float32).reshape(-1, self.dim)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_encoder_is_normalised_float32(encoder):
+    v = encoder.encode(["空气炸锅", "air fryer"])
+    assert v.dtype == np.float32 and v.shape == (2, 512)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-5)
+
+
+def test_cache_second_run_encodes_nothing(tmp_path):
+    fake = CountingEncoder()
+    first = CachedEncoder(fake, tmp_path).encode(["a", "b", "a", "c"])
+    assert fake.seen == 3  # duplicates encoded once
+    again = CachedEncoder(fake, tmp_path)
+    second = again.encode(["c", "b", "a"])
+    assert fake.seen == 3 and again.encoded == 0
+    assert np.array_equal(second, first[[3, 1, 0]])
+    assert len(EmbeddingCache(tmp_path, "fake", 8)) == 3
+
+
+def test_cache_is_keyed_by_model(tmp_path):
+    fake = CountingEncoder()
+    CachedEncoder(fake, tmp_path).encode(["a"])
+    other = CountingEncoder()
+    other.name = "other"
+    CachedEncoder(other, tmp_path).encode(["a"])
+    assert other.seen == 1
+
+
+def test_gloss_uses_phrases_then_dictionary():
+    g = Glosser(phrases={"空气炸锅": "Air Fryers"})
+    assert g.gloss("家用空气炸锅 5L") == "home-use Air Fryers 5L"
+    assert "Bluetooth" in g.gloss("蓝牙耳机")
+    assert g.gloss("yoga mat") == "yoga mat"
+    assert has_cjk("瑜伽") and not has_cjk("yoga")
+
+
+def test_views_and_mean_combination():
+    views = product_views(["空气炸锅", "yoga mat"], ["Air Fryer", ""], glosser=Glosser(phrases={"空气炸锅": "Air Fryers"}))
+    assert views.kind == ["title", "title_en", "gloss", "title"]
+    vectors = np.eye(4, dtype=np.float32)
+    out = combine_views(views, vectors)
+    assert np.allclose(out[0], np.array([1, 1, 1, 0]) / np.sqrt(3))
+    assert np.allclose(out[1], [0, 0, 0, 1])
+
+
+@pytest.mark.parametrize("chunk", [2, 3, 1000])
+def test_chunked_top_matches_equal_plain_loop(chunk):
+    rng = np.random.default_rng(0)
+    P = rng.normal(size=(11, 6)).astype(np.float32)
+    K = rng.normal(size=(7, 6)).astype(np.float32)
+    m = top_matches(P, K, k_per_keyword=3, m_per_product=2, chunk=chunk)
+    full = P @ K.T
+    for j in range(7):
+        expected = sorted(range(11), key=lambda p: -full[p, j])[:3]
+        assert m.kw_idx[j].tolist() == expected
+        assert np.allclose(m.kw_sim[j], full[expected, j])
+    for p in range(11):
+        assert m.prod_idx[p].tolist() == sorted(range(7), key=lambda j: -full[p, j])[:2]
+
+
+def test_cross_lingual_matching_finds_the_product(encoder):
+    titles = ["家用大容量空气炸锅 5L 黑色", "加厚防滑瑜伽垫 TPE", "女士真皮高跟鞋 尖头", "无线蓝牙耳机 降噪",
+              "摩托车LED大灯 12V", "婴儿硅胶围兜 防水"]
+    keywords = ["yoga mat", "Yogamatte", "tapis de yoga", "esterilla de yoga", "ヨガマット", "wireless earbuds",
+                "Bluetooth Kopfhörer", "écouteurs bluetooth", "ワイヤレスイヤホン", "escarpins femme", "High Heels Damen",
+                "motorcycle headlight", "baby bib"]
+    expected = [1, 1, 1, 1, 1, 3, 3, 3, 3, 2, 2, 4, 5]
+    P = embed_products(titles, None, encoder)
+    K = encoder.encode(keywords)
+    best = (P @ K.T).argmax(axis=0)
+    assert best.tolist() == expected
+
+
+def test_gloss_view_beats_raw_title_on_hard_pairs(encoder):
+    """The German and Spanish air-fryer terms sit closer to the product once the gloss view is added."""
+    titles = ["家用大容量空气炸锅 5L", "304不锈钢保温杯 500ml", "加厚防滑瑜伽垫"]
+    K = encoder.encode(["Heißluftfritteuse", "freidora de aire", "Thermobecher"])
+    raw = encoder.encode(titles) @ K.T
+    ours = embed_products(titles, None, encoder) @ K.T
+    for j, p in enumerate([0, 0, 1]):
+        margin_raw = raw[p, j] - np.delete(raw[:, j], p).max()
+        margin_ours = ours[p, j] - np.delete(ours[:, j], p).max()
+        assert margin_ours >= margin_raw - 0.02
+
+
+def _features(**overrides):
+    base = {"demand_share": [0.1, 0.001], "demand_rel": [1.0, 0.01], "best_match": [0.6, 0.6], "n_keywords": [2, 2], "growth": [0.0, 0.0],
+            "competition": [0.5, 0.5], "margin": [0.3, 0.3]}
+    base.update(overrides)
+    return pd.DataFrame(base)
+
+
+def test_default_ranker_hand_checked_score():
+    X = _features()
+    s = DefaultRanker().fit(X).predict(X)
+    demand = 0.5 * np.log10(1 + 100) / np.log10(1001) + 0.5 * 1.0
+    assert s[0] == pytest.approx(0.70 * demand + 0.05 * 0.5 + 0.10 * 0.3 - 0.05 * 0.5)
+    assert s[0] > s[1]
+
+
+def test_default_ranker_is_an_sklearn_estimator():
+    r = DefaultRanker(weights={"margin": 0.5})
+    assert clone(r).get_params() == {"weights": {"margin": 0.5}}
+    r.set_params(weights={"demand": 1.0})
+    assert r.fit(_features()).weights_["demand"] == 1.0
+    assert list(r.feature_names_in_) == FEATURES
+    with pytest.raises(ValueError, match="unknown weights"):
+        DefaultRanker(weights={"foo": 1}).fit(_features())
+
+
+def test_missing_margin_is_neutral_not_an_error():
+    X = _features(margin=[np.nan, np.nan], growth=[np.nan, 0.1])
+    s = DefaultRanker().fit(X).predict(X)
+    assert np.isfinite(s).all()
