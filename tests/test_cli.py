@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from sellglobal.cli import cli
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def files(tmp_path):
+    cat = tmp_path / "cat.csv"
+    cat.write_text("sku,title,cost,weight_kg\nFRY,家用大容量空气炸锅 5L,120,4.5\nMAT,加厚防滑瑜伽垫,20,1.2\n",
+                   encoding="utf-8")
+    sig = tmp_path / "sig.csv"
+    sig.write_text("keyword,volume,avg_price\nair fryer,450000,69.9\nyoga mat,135000,24.9\n", encoding="utf-8")
+    return cat, sig
+
+
+@pytest.mark.parametrize("command", [[], ["select"], ["demo"]])
+def test_every_command_has_help_with_an_example(runner, command):
+    result = runner.invoke(cli, command + ["--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+
+
+def test_select_to_stdout_and_summary_on_stderr(runner, files):
+    cat, sig = files
+    result = runner.invoke(cli, ["select", str(cat), "-s", str(sig), "--market", "US"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("market,rank,sku,title,score,demand_volume")
+    assert lines[1].startswith("US,1,FRY,")
+    assert "searches/mo" in result.stderr and "FRY" in result.stderr
+
+
+def test_quiet_silences_stderr(runner, files):
+    cat, sig = files
+    result = runner.invoke(cli, ["select", str(cat), "-s", str(sig), "--market", "US", "-q"])
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet", ".json", ".jsonl"])
+def test_output_formats(runner, files, tmp_path, suffix):
+    cat, sig = files
+    out = tmp_path / f"short{suffix}"
+    result = runner.invoke(cli, ["select", str(cat), "-s", str(sig), "--market", "US", "-q", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    reader = {".csv": pd.read_csv, ".xlsx": pd.read_excel, ".parquet": pd.read_parquet, ".json": pd.read_json,
+              ".jsonl": lambda p: pd.read_json(p, lines=True)}[suffix]
+    frame = reader(out)
+    assert frame["sku"].tolist() == ["FRY", "MAT"]
+    assert not list(tmp_path.glob(".*tmp*"))  # no temporary file left behind
+
+
+def test_bad_catalogue_exits_1_one_line_per_problem_no_output(runner, data_dir, tmp_path, files):
+    _, sig = files
+    out = tmp_path / "out.csv"
+    result = runner.invoke(cli, ["select", str(data_dir / "catalogue_bad.csv"), "-s", str(sig), "--market", "US",
+                                 "-o", str(out)])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "Error: catalogue_bad.csv row 3 column 'sku': sku 'A1' is already used in row 2; skus must be unique"
+    assert len(lines) == 4
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_missing_title_column(runner, data_dir, files):
+    _, sig = files
+    result = runner.invoke(cli, ["select", str(data_dir / "catalogue_no_title.csv"), "-s", str(sig), "--market", "US"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: catalogue_no_title.csv: no title column")
+
+
+def test_missing_market_names_the_option(runner, files):
+    cat, sig = files
+    result = runner.invoke(cli, ["select", str(cat), "-s", str(sig)])
+    assert result.exit_code == 1
+    assert "sig.csv: the file names no market; pass --market" in result.stderr
+
+
+def test_missing_file(runner, files):
+    cat, _ = files
+    result = runner.invoke(cli, ["select", str(cat), "-s", "nope.csv", "--market", "US"])
+    assert result.exit_code == 1 and "nope.csv: file not found" in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", "out.doc"], "unknown output type"),
+    (["--top", "0"], "Invalid value for '--top'"),
+])
+def test_misused_options_exit_2(runner, files, args, message):
+    cat, sig = files
+    result = runner.invoke(cli, ["select", str(cat), "-s", str(sig), "--market", "US"] + args)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_cache_dir_option_fills_the_cache(runner, files, tmp_path):
+    cat, sig = files
+    cache = tmp_path / "emb"
+    result = runner.invoke(cli, ["select", str(cat), "-s", str(sig), "--market", "US", "-q", "--cache-dir", str(cache)])
+    assert result.exit_code == 0
+    assert list(cache.glob("*.sqlite"))
+
+
+def test_demo_end_to_end(runner, tmp_path):
+    result = runner.invoke(cli, ["demo", "-o", str(tmp_path / "demo"), "--cache-dir", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    shortlist = pd.read_csv(tmp_path / "demo" / "shortlist.csv")
+    assert (tmp_path / "demo" / "shortlist.xlsx").exists()
+    assert set(shortlist["market"]) == {"US", "DE", "FR", "ES", "JP"}
+    assert shortlist.groupby("market").size().min() == 20
+    assert str(tmp_path / "demo" / "shortlist.csv") in result.stdout
+    # Products nobody abroad searches for (X..: spring couplets, abacus, ...) never make the shortlist.
+    assert not shortlist["sku"].str.startswith("X").any()
