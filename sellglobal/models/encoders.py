@@ -74,8 +74,9 @@ class SentenceTransformerEncoder:
         self.batch_size = batch_size
         self.name = f"st:{model}"
         self._st = None
-        self.dim = self._load().get_embedding_dimension() if hasattr(self._load(), "get_embedding_dimension") \
-            else self._load().get_sentence_embedding_dimension()
+        model = self._load()
+        self.dim = model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") \
+            else model.get_sentence_embedding_dimension()
 
     def _load(self):
         if self._st is not None:

@@ -80,8 +80,6 @@ class Matches:
 
     ``kw_idx``/``kw_sim`` (n_keywords x k): the best products for each keyword, best first.
     ``prod_idx``/``prod_sim`` (n_products x m): the best keywords for each product, best first.
-    ``kw_mean``/``kw_std``: each keyword's mean and standard deviation of similarity over all products, so that a
-    match can be judged against how similar the keyword is to the catalogue at large.
     Missing entries have index -1 and similarity -inf.
     """
 
@@ -89,8 +87,6 @@ class Matches:
     kw_sim: np.ndarray
     prod_idx: np.ndarray
     prod_sim: np.ndarray
-    kw_mean: np.ndarray | None = None
-    kw_std: np.ndarray | None = None
 
 
 def _merge_topk(idx_a, sim_a, idx_b, sim_b, k):
@@ -115,15 +111,11 @@ def top_matches(product_vectors: np.ndarray, keyword_vectors: np.ndarray, *, k_p
     kw_sim = np.full((n_kw, k), -np.inf, dtype=np.float32)
     prod_idx = np.full((n_products, m), -1, dtype=np.int64)
     prod_sim = np.full((n_products, m), -np.inf, dtype=np.float32)
-    kw_sum = np.zeros(n_kw, dtype=np.float64)
-    kw_sq = np.zeros(n_kw, dtype=np.float64)
     for p0 in range(0, n_products, chunk):
         p_vecs = product_vectors[p0:p0 + chunk]
         rows = np.arange(p_vecs.shape[0])[:, None]
         for c0 in range(0, n_kw, chunk):
             sims = p_vecs @ keyword_vectors[c0:c0 + chunk].T
-            kw_sum[c0:c0 + chunk] += sims.sum(axis=0)
-            kw_sq[c0:c0 + chunk] += np.square(sims, dtype=np.float64).sum(axis=0)
             kk = min(k, sims.shape[0])
             part = np.argpartition(-sims, kk - 1, axis=0)[:kk].T
             cols = np.arange(sims.shape[1])[:, None]
@@ -135,9 +127,7 @@ def top_matches(product_vectors: np.ndarray, keyword_vectors: np.ndarray, *, k_p
                 prod_idx[p0:p0 + chunk], prod_sim[p0:p0 + chunk], part + c0, sims[rows, part], m)
         if progress:
             progress(p_vecs.shape[0])
-    mean = kw_sum / max(n_products, 1)
-    std = np.sqrt(np.maximum(kw_sq / max(n_products, 1) - mean ** 2, 0.0))
-    return Matches(kw_idx=kw_idx, kw_sim=kw_sim, prod_idx=prod_idx, prod_sim=prod_sim, kw_mean=mean, kw_std=std)
+    return Matches(kw_idx=kw_idx, kw_sim=kw_sim, prod_idx=prod_idx, prod_sim=prod_sim)
 
 
 

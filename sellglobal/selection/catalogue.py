@@ -218,8 +218,7 @@ def read_catalogue(source: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
     0  A1  89.0
     """
     if isinstance(source, pd.DataFrame):
-        frame = source.astype(object).where(source.notna(), "").map(str)
-        raw = RawTable(frame=frame.reset_index(drop=True), rows=[i + 2 for i in range(len(frame))], name="catalogue")
+        raw = RawTable.from_frame(source, "catalogue")
     else:
         raw = read_table(source)
     return validate_catalogue(raw)

@@ -135,6 +135,14 @@ class _Ctx:
         return np.nan if value is None else value
 
 
+def _keyword_rows(raw: RawTable, column: str):
+    """(row index, keyword) for every row whose keyword cell is not empty."""
+    for i in range(len(raw.frame)):
+        keyword = str(raw.frame.at[i, column]).strip()
+        if keyword:
+            yield i, keyword
+
+
 def _frame(records: list[dict], source: str) -> pd.DataFrame:
     out = pd.DataFrame.from_records(records, columns=DEMAND_COLUMNS)
     out["source"] = out["source"].astype(object).fillna(source)
@@ -154,10 +162,7 @@ def _read_amazon_ba(text: str, ctx: _Ctx) -> pd.DataFrame:
     rank = _find(cols, "Search Frequency Rank")
     shares = [c for c in cols if re.search(r"click\s*share", c, re.I)][:3]
     records = []
-    for i in range(len(raw.frame)):
-        keyword = str(raw.frame.at[i, term]).strip()
-        if not keyword:
-            continue
+    for i, keyword in _keyword_rows(raw, term):
         r = ctx.number(raw, i, rank)
         click = [ctx.number(raw, i, c, percent=True) for c in shares]
         click = [c for c in click if not np.isnan(c)]
@@ -189,10 +194,7 @@ def _read_keyword_planner(text: str, ctx: _Ctx) -> pd.DataFrame:
     comp_idx, comp = _find(cols, *_KP_COMP_IDX), _find(cols, *_KP_COMP)
     currency = _find(cols, "Currency", "货币", "Währung")
     records = []
-    for i in range(len(raw.frame)):
-        keyword = str(raw.frame.at[i, kw]).strip()
-        if not keyword:
-            continue
+    for i, keyword in _keyword_rows(raw, kw):
         growth = ctx.number(raw, i, yoy, percent=True)
         if np.isnan(growth):
             growth = ctx.number(raw, i, three, percent=True)
@@ -239,10 +241,7 @@ def _read_google_trends(text: str, ctx: _Ctx) -> pd.DataFrame:
     value_col = cols[1] if len(cols) > 1 else None
     is_rank = value_col is not None and "rank" in _key(value_col)
     records = []
-    for i in range(len(raw.frame)):
-        keyword = str(raw.frame.at[i, cols[0]]).strip()
-        if not keyword:
-            continue
+    for i, keyword in _keyword_rows(raw, cols[0]):
         value = ctx.number(raw, i, value_col)
         # Ranking tables publish order only; map rank to relative interest on the same 0-100 scale.
         volume = 100.0 * value ** -0.7 if is_rank and value > 0 else value
@@ -307,10 +306,7 @@ def _read_helium10(text: str, ctx: _Ctx) -> pd.DataFrame:
     competing = _find(cols, "Competing Products")
     price = _find(cols, "Avg. Price", "Average Price")
     records = []
-    for i in range(len(raw.frame)):
-        keyword = str(raw.frame.at[i, kw]).strip()
-        if not keyword:
-            continue
+    for i, keyword in _keyword_rows(raw, kw):
         n = ctx.number(raw, i, competing)
         records.append({"market": ctx.market, "keyword": keyword, "volume": ctx.number(raw, i, vol),
                         "growth": ctx.number(raw, i, trend, percent=True),
@@ -336,10 +332,7 @@ def _read_jungle_scout(text: str, ctx: _Ctx) -> pd.DataFrame:
     organic = _find(cols, "Organic Product Count")
     price = _find(cols, "Avg. Price", "Average Price")
     records = []
-    for i in range(len(raw.frame)):
-        keyword = str(raw.frame.at[i, kw]).strip()
-        if not keyword:
-            continue
+    for i, keyword in _keyword_rows(raw, kw):
         e = ctx.number(raw, i, ease)
         competition = 1 - min(e, 100) / 100 if not np.isnan(e) else _competition_from_count(
             ctx.number(raw, i, organic))
@@ -367,10 +360,7 @@ def _read_canonical(raw: RawTable, ctx: _Ctx) -> pd.DataFrame:
     cols = list(raw.frame.columns)
     found = {c: _find(cols, *aliases) for c, aliases in _CANONICAL_ALIASES.items()}
     records = []
-    for i in range(len(raw.frame)):
-        keyword = str(raw.frame.at[i, found["keyword"]]).strip()
-        if not keyword:
-            continue
+    for i, keyword in _keyword_rows(raw, found["keyword"]):
         rec = {"keyword": keyword,
                "market": str(raw.frame.at[i, found["market"]]).strip() if found["market"] else ctx.market,
                "volume": ctx.number(raw, i, found["volume"]),
@@ -446,8 +436,7 @@ def read_signals(source: str | os.PathLike | pd.DataFrame, *, market_code: str |
     """
     mkt = market(market_code, source="--market").code if market_code else None
     if isinstance(source, pd.DataFrame):
-        frame = source.astype(object).where(source.notna(), "").map(str)
-        raw = RawTable(frame=frame.reset_index(drop=True), rows=[i + 2 for i in range(len(frame))], name="signals")
+        raw = RawTable.from_frame(source, "signals")
         ctx = _Ctx("signals", mkt)
         out = _read_canonical_checked(raw, ctx)
     else:

@@ -199,8 +199,6 @@ def select(catalogue: str | os.PathLike | pd.DataFrame, signals: str | os.PathLi
 
     demand = demand[demand["market"].isin(wanted)].reset_index(drop=True)
     with _bar(progress, "Encoding products", len(items)) as bar:
-        if bar is not None and isinstance(encoder, CachedEncoder):
-            encoder.progress = lambda n: None
         titles_en = items["title_en"].tolist() if items["title_en"].astype(bool).any() else None
         product_vectors = embed_products(items["title"].tolist(), titles_en, encoder) if len(items) else \
             np.zeros((0, encoder.dim), dtype=np.float32)
@@ -212,7 +210,7 @@ def select(catalogue: str | os.PathLike | pd.DataFrame, signals: str | os.PathLi
             bar.update(len(demand))
 
     ranker = ranker if ranker is not None else DefaultRanker()
-    if not hasattr(ranker, "n_features_in_") and hasattr(ranker, "fit") and isinstance(ranker, DefaultRanker):
+    if isinstance(ranker, DefaultRanker) and not hasattr(ranker, "weights_"):
         ranker = ranker.fit(pd.DataFrame(columns=FEATURES))
     frames, summary = [], []
     with _bar(progress, "Scoring markets", len(wanted)) as bar:

@@ -85,6 +85,12 @@ class RawTable:
     rows: list[int]
     name: str
 
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, name: str) -> "RawTable":
+        """A DataFrame handed to the API, as strings, numbered as if row 1 were its header."""
+        cells = frame.astype(object).where(frame.notna(), "").map(str).reset_index(drop=True)
+        return cls(frame=cells, rows=[i + 2 for i in range(len(cells))], name=name)
+
 
 def parse_delimited(text: str, name: str, suffix: str = ".csv", header_line: int = 0) -> RawTable:
     """Parse delimited text whose header is on line ``header_line`` (0-based), keeping file row numbers."""
