@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -97,3 +98,95 @@ def test_volumetric_weight_counts():
     c = CommerceConfig()
     assert c.chargeable_kg(1.0, 60, 40, 30) == pytest.approx(12.0)
     assert c.chargeable_kg(1.0, float("nan"), float("nan"), float("nan")) == 1.0
+
+
+# A catalogue the matching was never tuned on: twelve product types with wholesale-style Chinese titles, and demand
+# in five languages that points at four of them, plus searches for things the seller does not make.
+UNSEEN = pd.DataFrame({
+    "sku": [f"S{i:02d}" for i in range(12)],
+    "title": ["2025新款 宠物梳子 去浮毛 厂家直销", "防雾游泳眼镜 成人 黑色", "便携蓝牙音箱 防水 跨境专供", "不锈钢保温饭盒 双层",
+              "万向轮行李箱 20寸 拉杆箱", "全自动折叠雨伞 晴雨两用", "纯棉棒球帽 男女同款 白色", "懒人免手洗平板拖把",
+              "厨房电子秤 克称 烘焙", "硅胶手机壳 防摔", "真丝睡眠眼罩 遮光", "记忆棉坐垫 办公室"],
+})
+POINTED = {
+    "US": {"S01": ["swim goggles", "anti fog swim goggles"], "S02": ["bluetooth speaker", "waterproof speaker"],
+           "S04": ["carry on luggage", "suitcase with wheels"], "S07": ["flat mop", "mop and bucket"]},
+    "DE": {"S02": ["Bluetooth Lautsprecher", "Musikbox Bluetooth"], "S05": ["Regenschirm", "Taschenschirm automatisch"],
+           "S08": ["Küchenwaage", "Küchenwaage digital"], "S10": ["Schlafmaske", "Schlafbrille"]},
+    "FR": {"S00": ["brosse chien", "brosse pour chat"], "S04": ["valise cabine", "valise à roulettes"],
+           "S09": ["coque iphone", "coque téléphone silicone"], "S11": ["coussin de chaise", "coussin d'assise"]},
+    "ES": {"S01": ["gafas de natación", "gafas natación antivaho"], "S03": ["fiambrera", "fiambrera térmica"],
+           "S06": ["gorra", "gorra de béisbol"], "S10": ["antifaz para dormir", "antifaz dormir"]},
+    "JP": {"S02": ["ブルートゥース スピーカー", "防水スピーカー"], "S05": ["折りたたみ傘", "自動開閉 傘"],
+           "S08": ["キッチンスケール", "デジタルスケール"], "S11": ["クッション 椅子", "低反発クッション"]},
+}
+GAP = {"US": ["robot lawn mower", "gaming laptop"], "DE": ["Rasenmähroboter", "E-Bike"],
+       "FR": ["robot tondeuse", "vélo électrique"], "ES": ["robot cortacésped", "bicicleta eléctrica"],
+       "JP": ["ロボット芝刈り機", "電動自転車"]}
+
+
+def _unseen_signals() -> pd.DataFrame:
+    rows = []
+    for m, products in POINTED.items():
+        for rank, (sku, terms) in enumerate(products.items()):
+            for i, term in enumerate(terms):
+                rows.append({"market": m, "keyword": term, "volume": (40000 - 8000 * rank) * (1.0 if i == 0 else 0.3)})
+        for term in GAP[m]:
+            rows.append({"market": m, "keyword": term, "volume": 60000.0})  # more than any product's demand
+    return pd.DataFrame(rows)
+
+
+def test_unseen_catalogue_pointed_products_fill_the_top(encoder):
+    shortlist = sellglobal.select(UNSEEN, _unseen_signals(), model=encoder, use_cache=False, top=6)
+    found = 0
+    for m, products in POINTED.items():
+        got = shortlist[shortlist["market"] == m].sort_values("rank")["sku"].tolist()
+        assert got[0] == next(iter(products)), (m, got)  # the most searched product first
+        assert len(set(got[:4]) & set(products)) >= 3, (m, got)
+        found += len(set(got[:4]) & set(products))
+    # Measured 16 of 20: "robot lawn mower" in four languages still lifts the mop (懒人免手洗平板拖把), whose
+    # title the encoder places near it. The README lists this under known limits.
+    assert found >= 16
+
+
+def test_gap_demand_does_not_credit_its_nearest_product(encoder):
+    catalogue = pd.DataFrame({"sku": ["BAG", "CARVAC", "MAT"],
+                              "title": ["真空压缩袋 衣物收纳", "车载吸尘器 大功率", "加厚防滑瑜伽垫"]})
+    signals = pd.DataFrame({"market": "US", "keyword": ["robot vacuum", "vacuum storage bags", "car vacuum cleaner",
+                                                        "yoga mat"],
+                            "volume": [300000, 20000, 15000, 10000]})
+    shortlist = sellglobal.select(catalogue, signals, model=encoder, use_cache=False)
+    assert shortlist["sku"].tolist() == ["BAG", "CARVAC", "MAT"]
+    assert not shortlist["keywords"].str.contains("robot vacuum").any()
+    assert shortlist["demand_volume"].max() < 25000
+
+
+def test_head_term_of_a_long_tail_keyword_still_credits():
+    from sellglobal.selection.select import _head_of
+
+    assert _head_of("swim goggles", "anti fog swim goggles")
+    assert _head_of("ヨガマット", "ヨガマット厚手")
+    assert not _head_of("robot vacuum", "vacuum storage bags")
+    assert not _head_of("", "anything")
+
+
+def test_ambiguous_keyword_is_split_between_distinct_products_not_variants():
+    from sellglobal.selection.select import MatchSettings, _split
+
+    v = np.eye(3, dtype=np.float32)
+    variants = np.vstack([v[0], v[0] * 0.99 + v[1] * 0.01, v[2]])
+    variants /= np.linalg.norm(variants, axis=1, keepdims=True)
+    share = _split(variants, np.array([0, 1, 2]), np.array([0.50, 0.49, 0.50]), MatchSettings())
+    assert share[0] == share[1] == pytest.approx(0.5)  # two variants of one product share in full
+    assert share[2] == pytest.approx(0.5)
+    assert _split(variants, np.array([2]), np.array([0.4]), MatchSettings()).tolist() == [1.0]
+
+
+def test_sales_talk_and_colours_are_not_matched():
+    from sellglobal.models.gloss import strip_noise
+
+    assert strip_noise("2025新款 空气炸锅 黑色 厂家直销 一件代发") == "空气炸锅"
+    assert strip_noise("玫瑰金色 手表") == "手表"
+    assert strip_noise("Air Fryer Black") == "Air Fryer"
+    assert strip_noise("white noise machine") == "white noise machine"
+    assert strip_noise("黑色") == "黑色"  # nothing left: keep the text

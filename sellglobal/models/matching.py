@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .encoders import Encoder
-from .gloss import Glosser, has_cjk
+from .gloss import Glosser, has_cjk, strip_noise
 
 # Measured on bench/xling.py (zh set, held-apart vocabulary): the mean of the title and gloss vectors beats the
 # raw title by 4 to 12 points of Recall@1, while the best-view maximum and a separate phrase view lose, because
@@ -34,15 +34,16 @@ def product_views(titles: Sequence[str], titles_en: Sequence[str] | None = None,
                   glosser: Glosser | None = None, use_gloss: bool = True) -> ProductViews:
     """Build the views of each product: its title, its English title if any, the English gloss of a Chinese title.
 
-    Empty views and views identical to another view of the same product are dropped.
+    Sales talk and colour words are stripped first (:func:`~.gloss.strip_noise`). Empty views and views identical
+    to another view of the same product are dropped.
     """
     glosser = glosser if glosser is not None else (Glosser() if use_gloss else None)
     texts, owner, kind = [], [], []
     for i, title in enumerate(titles):
-        title = str(title or "").strip()
+        title = strip_noise(str(title or ""))
         candidates = [("title", title)]
         if titles_en is not None:
-            candidates.append(("title_en", str(titles_en[i] or "").strip()))
+            candidates.append(("title_en", strip_noise(str(titles_en[i] or ""))))
         if glosser is not None and has_cjk(title):
             candidates.append(("gloss", glosser.gloss(title)))
         seen = set()
@@ -128,6 +129,3 @@ def top_matches(product_vectors: np.ndarray, keyword_vectors: np.ndarray, *, k_p
         if progress:
             progress(p_vecs.shape[0])
     return Matches(kw_idx=kw_idx, kw_sim=kw_sim, prod_idx=prod_idx, prod_sim=prod_sim)
-
-
-

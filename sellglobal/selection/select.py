@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
@@ -34,11 +35,24 @@ class MatchSettings:
     confidence that rises linearly from 0 at ``min_similarity`` to 1 at ``strong_similarity``: across languages
     a Chinese title and a German keyword for the same product often meet at only 0.25 to 0.40 cosine, so a hard
     threshold would either drop them or let noise through at full weight.
+
+    The match must also hold from the product's side: a keyword far below the product's own best keyword in the
+    market (more than ``product_margin``, fading to nothing over ``product_band``) names a different product. This
+    is what stops demand that nothing in the catalogue serves ("robot vacuum" against a car vacuum cleaner and
+    vacuum storage bags) from crediting its nearest neighbour. A keyword whose words all appear in the product's
+    best keyword is exempt: "swim goggles" is the head term of "anti fog swim goggles", not another product.
+
+    A keyword that credits several distinct products splits its searches between them (see ``_split``); variants
+    of one product (vectors at least ``same_product_similarity`` alike) share in full.
     """
 
     min_similarity: float = 0.20
     strong_similarity: float = 0.45
     credit_margin: float = 0.06
+    product_margin: float = 0.10
+    product_band: float = 0.10
+    same_product_similarity: float = 0.85
+    split_temperature: float = 0.02
     k_per_keyword: int = 50
     max_keywords_per_product: int = 12
 
@@ -62,13 +76,16 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
     volumes = demand["volume"].to_numpy(dtype=float)
     total = float(volumes.sum()) or 1.0
     matches = top_matches(product_vectors, keyword_vectors, k_per_keyword=settings.k_per_keyword, m_per_product=1)
-    credited: dict[int, list[tuple[int, float]]] = {}
+    credited: dict[int, list[tuple[int, float, float]]] = {}
     for j in range(len(demand)):
         sims, idx = matches.kw_sim[j], matches.kw_idx[j]
         keep = (sims > settings.min_similarity) & (sims >= sims[0] - settings.credit_margin) & (idx >= 0)
-        for p, s in zip(idx[keep], sims[keep]):
-            credited.setdefault(int(p), []).append((j, float(s)))
+        share = _split(product_vectors, idx[keep], sims[keep], settings)
+        for p, s, w in zip(idx[keep], sims[keep], share):
+            if w > 0:
+                credited.setdefault(int(p), []).append((j, float(s), w))
     span = settings.strong_similarity - settings.min_similarity
+    product_best = matches.prod_sim[:, 0]
     prices = demand["avg_price"].to_numpy(dtype=float)
     price_cur = demand["currency"].fillna(m.currency).astype(str).to_numpy()
     growth = demand["growth"].to_numpy(dtype=float)
@@ -78,7 +95,16 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
     for p, hits in credited.items():
         hits.sort(key=lambda h: (-h[1], -volumes[h[0]]))
         j_all = np.array([h[0] for h in hits])
-        confidence = np.clip((np.array([h[1] for h in hits]) - settings.min_similarity) / span, 0, 1)
+        sims = np.array([h[1] for h in hits])
+        best_kw = keywords[matches.prod_idx[p, 0]]
+        same_side = np.array([1.0 if _head_of(keywords[h[0]], best_kw) else 0.0 for h in hits])
+        confidence = np.clip((sims - settings.min_similarity) / span, 0, 1) * np.maximum(same_side, np.clip(
+            1 - (product_best[p] - sims - settings.product_margin) / settings.product_band, 0, 1)) * np.array(
+            [h[2] for h in hits])
+        if not confidence.any():
+            continue
+        hits = [h for h, c in zip(hits, confidence) if c > 0]
+        j_all, confidence = j_all[confidence > 0], confidence[confidence > 0]
         vol = volumes[j_all] * confidence
         item = catalogue.iloc[p]
         price = _weighted([commerce.convert(prices[j], price_cur[j], m.currency) if not math.isnan(prices[j])
@@ -93,7 +119,7 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
             "n_keywords": len(hits), "best_match": hits[0][1],
             "growth": _weighted(growth[j_all], vol), "competition": _weighted(competition[j_all], vol),
             "margin": margin, "landed_cost": landed, "price": price, "currency": m.currency,
-            "keywords": " | ".join(keywords[j] for j, _ in hits[: settings.max_keywords_per_product]),
+            "keywords": " | ".join(keywords[h[0]] for h in hits[: settings.max_keywords_per_product]),
             "_weight_missing": math.isnan(item["weight_kg"]) and math.isnan(item["length_cm"]),
             "_category": item["category"], "_weight": item["weight_kg"],
         })
@@ -101,6 +127,40 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
     if len(out):
         out["demand_rel"] = out["demand_volume"] / (out["demand_volume"].max() or 1.0)
     return out
+
+
+_UNSPACED_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _head_of(keyword: str, longer: str) -> bool:
+    """True if every word of ``keyword`` is in ``longer`` ("swim goggles" in "anti fog swim goggles"): the head
+    term of the product's best long-tail keyword is about the same product, however much lower its similarity."""
+    words, other = keyword.casefold().split(), longer.casefold()
+    # scripts written without spaces (Chinese, Japanese) are matched as substrings
+    return bool(words) and all(w in other.split() or (_UNSPACED_RE.search(w) and w in other) for w in words)
+
+
+def _split(product_vectors: np.ndarray, idx: np.ndarray, sims: np.ndarray, settings: MatchSettings) -> np.ndarray:
+    """Share of a keyword's searches that each credited product receives.
+
+    Products whose vectors are nearly the same (variants of one product: colours, sizes) form a group and each
+    receive the group's whole share: a search for "air fryer" is worth as much to every air fryer variant. Distinct
+    products split the search between them by a softmax of their similarity, so an ambiguous keyword no longer
+    counts in full for several different products.
+    """
+    n = len(idx)
+    if n <= 1:
+        return np.ones(n)
+    same = product_vectors[idx] @ product_vectors[idx].T >= settings.same_product_similarity
+    group = np.arange(n)
+    for a in range(n):  # sims are sorted best first: each product joins the first group it is close to
+        close = np.flatnonzero(same[a, :a])
+        if len(close):
+            group[a] = group[close[0]]
+    heads = np.unique(group)
+    weight = np.exp((sims[heads] - sims[0]) / settings.split_temperature)
+    share = dict(zip(heads, weight / weight.sum()))
+    return np.array([share[g] for g in group])
 
 
 def _weighted(values: Iterable[float], weights: np.ndarray) -> float:
