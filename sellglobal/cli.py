@@ -138,6 +138,64 @@ def select(catalogue, signals, market_code, markets, top, min_margin, max_weight
     _emit(frame, output, quiet)
 
 
+def _listing_summary(summary: list[dict]) -> str:
+    lines = [f"{'channel':<9}{'locale':<8}{'listings':>9}{'repaired':>10}{'failed':>8}"]
+    for s in summary:
+        lines.append(f"{s['channel']:<9}{s['locale']:<8}{s['listings']:>9,}{s['repaired']:>10,}{s['failed']:>8,}")
+    return "\n".join(lines)
+
+
+CHANNEL_NAMES = ["amazon", "shopify", "ebay", "tiktok", "google", "etsy"]
+
+
+@cli.command()
+@click.argument("shortlist", type=click.Path(dir_okay=False, exists=True))
+@click.option("--catalogue", "-c", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="The catalogue select ranked (facts for the listings).")
+@click.option("--channel", "channels", multiple=True, type=click.Choice(CHANNEL_NAMES), default=["amazon"],
+              show_default=True, help="Marketplace or shop channel. Repeat for several.")
+@click.option("--locale", "locales", metavar="en-US,de-DE,...",
+              help="Write every shortlisted product in these locales (default: each market's own locale).")
+@click.option("--templates", type=click.Path(file_okay=False, exists=True),
+              help="Folder of your own Jinja templates, overriding the shipped ones by name "
+                   "(CHANNEL/KIND[.LOCALE].j2, KIND = title, bullets, description, video).")
+@click.option("--glossary", type=click.Path(dir_okay=False, exists=True),
+              help="TOML extending the shipped glossaries, e.g. [de-DE.colours] or [fr-FR.products].")
+@click.option("--amazon-rules", type=click.Choice(["amazon", "amazon-2026"]), default="amazon", show_default=True,
+              help="Amazon rule set: amazon-2026 limits titles to 75 characters.")
+@click.option("--base-url", help="Your shop's URL, for product links in the Google Merchant feed.")
+@click.option("--seller-id", default="", help="Your Amazon merchant token, for the Amazon JSON feed header.")
+@click.option("--model", help="Encoder for matching Google product categories (default: multilingual USE).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Embedding cache folder.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run in OUTDIR without redoing finished listings.")
+@click.option("-o", "--output-dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for listings.jsonl, validation.csv, preview/, shopify/, amazon/, google/.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary on stderr.")
+def listings(shortlist, catalogue, channels, locales, templates, glossary, amazon_rules, base_url, seller_id, model,
+             cache_dir, resume, output_dir, quiet):
+    """Write native-language listings and short-video scripts for SHORTLIST (the output of select).
+
+    Every item x locale x channel gets a title, bullets, description, search terms or tags and a 15 to 30 second
+    video script, checked against the channel's rules (repaired where that is safe), and exported as
+    listings.jsonl, per-locale HTML previews, a Shopify product CSV, Amazon JSON feeds and a Google Merchant feed.
+
+    Example:
+
+        sellglobal listings shortlist.csv -c catalogue.csv --channel amazon --channel shopify -o listings/
+    """
+    from .listings.generate import listings as run
+
+    locale_list = [x.strip() for x in locales.split(",") if x.strip()] if locales else None
+    frame = run(shortlist, catalogue, channels=list(channels), locales=locale_list, templates=templates,
+                glossary=glossary, amazon_rules=amazon_rules, output_dir=output_dir, resume=resume, base_url=base_url,
+                seller_id=seller_id, model=model, cache_dir=cache_dir, progress=_progress_factory(quiet))
+    out = Path(output_dir)
+    if not quiet:
+        click.echo(_listing_summary(frame.attrs["summary"]), err=True)
+    click.echo(f"{len(frame)} listings: {(out / 'listings.jsonl').resolve()}")
+    click.echo(f"validation report: {(out / 'validation.csv').resolve()}")
+
+
 def demo_dir() -> Path:
     return Path(str(resources.files("sellglobal") / "data" / "demo"))
 
@@ -149,6 +207,10 @@ DEMO_MARKETS = {"helium10_cerebro_US.csv": "US", "keyword_planner_DE.csv": "DE",
                 "keyword_planner_JP.csv": "JP"}
 
 
+# The demo's channels: those whose exports need nothing the demo catalogue lacks (Google needs shop links and images).
+DEMO_CHANNELS = ["amazon", "shopify", "ebay", "tiktok"]
+
+
 @cli.command()
 @click.option("-o", "--output-dir", default="demo-output", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the demo's outputs.")
@@ -156,7 +218,7 @@ DEMO_MARKETS = {"helium10_cerebro_US.csv": "US", "keyword_planner_DE.csv": "DE",
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Embedding cache folder.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or summary on stderr.")
 def demo(output_dir, top, cache_dir, quiet):
-    """Run select on the bundled, illustrative demo data (300 products; US, DE, FR, ES, JP demand).
+    """Run select, then listings, on the bundled illustrative demo data (300 products; US, DE, FR, ES, JP demand).
 
     Example:
 
@@ -164,6 +226,7 @@ def demo(output_dir, top, cache_dir, quiet):
     """
     import pandas as pd
 
+    from .listings.generate import listings as run_listings
     from .selection.demand import read_signals
     from .selection.select import select as run
     from .selection.tables import write_table
@@ -177,4 +240,12 @@ def demo(output_dir, top, cache_dir, quiet):
     write_table(shortlist, out / "shortlist.xlsx")
     if not quiet:
         click.echo(_summary(shortlist), err=True)
-    click.echo(f"Demo outputs (illustrative data):\n  {path.resolve()}\n  {(out / 'shortlist.xlsx').resolve()}")
+    written = run_listings(shortlist, data / "catalogue.csv", channels=DEMO_CHANNELS, output_dir=out / "listings",
+                           cache_dir=cache_dir, progress=_progress_factory(quiet))
+    if not quiet:
+        click.echo(_listing_summary(written.attrs["summary"]), err=True)
+    previews = sorted((out / "listings" / "preview").glob("*.html"))
+    click.echo("Demo outputs (illustrative data):")
+    for p in [path, out / "shortlist.xlsx", out / "listings" / "listings.jsonl", out / "listings" / "validation.csv",
+              *previews]:
+        click.echo(f"  {Path(p).resolve()}")

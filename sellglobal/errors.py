@@ -44,3 +44,7 @@ class ConfigError(SellglobalError, ValueError):
 
 class EncoderError(SellglobalError, RuntimeError):
     """An encoder cannot be loaded or used."""
+
+
+class TemplateError(SellglobalError, ValueError):
+    """A listing template cannot be loaded or rendered; the message names the template file and line."""

@@ -1,1 +1,1 @@
-"""Listing generation (locale data, rendering, marketplace rules, exporters)."""
+"""Listings: native-language listings and short-video scripts for the shortlist, checked against marketplace rules."""

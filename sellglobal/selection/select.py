@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..models.encoders import CachedEncoder, Encoder, get_encoder
+from ..models.language import reads_as_english
 from ..models.matching import embed_products, top_matches
 from ..models.ranker import FEATURES, DefaultRanker
 from .catalogue import read_catalogue
@@ -85,7 +86,8 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
             if w > 0:
                 credited.setdefault(int(p), []).append((j, float(s), w))
     span = settings.strong_similarity - settings.min_similarity
-    product_best = matches.prod_sim[:, 0]
+    product_best, product_best_kw = _native_best(product_vectors, keyword_vectors, demand["keyword"], m.language,
+                                                 matches)
     prices = demand["avg_price"].to_numpy(dtype=float)
     price_cur = demand["currency"].fillna(m.currency).astype(str).to_numpy()
     growth = demand["growth"].to_numpy(dtype=float)
@@ -96,7 +98,7 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
         hits.sort(key=lambda h: (-h[1], -volumes[h[0]]))
         j_all = np.array([h[0] for h in hits])
         sims = np.array([h[1] for h in hits])
-        best_kw = keywords[matches.prod_idx[p, 0]]
+        best_kw = keywords[product_best_kw[p]]
         same_side = np.array([1.0 if _head_of(keywords[h[0]], best_kw) else 0.0 for h in hits])
         confidence = np.clip((sims - settings.min_similarity) / span, 0, 1) * np.maximum(same_side, np.clip(
             1 - (product_best[p] - sims - settings.product_margin) / settings.product_band, 0, 1)) * np.array(
@@ -130,6 +132,22 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
 
 
 _UNSPACED_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _native_best(product_vectors: np.ndarray, keyword_vectors: np.ndarray, keywords: pd.Series, language: str,
+                 matches) -> tuple[np.ndarray, np.ndarray]:
+    """Each product's best similarity to a keyword in the market's own language, and that keyword's index.
+
+    English search terms in a French market ("air fryer") match an English-titled product far better than the
+    French ones do; measured against them, "friteuse sans huile" would look like another product.
+    """
+    native = np.ones(len(keywords), dtype=bool)
+    if language != "en":
+        native = ~np.array([reads_as_english(k, language) for k in keywords], dtype=bool)
+    if native.all() or not native.any():
+        return matches.prod_sim[:, 0], matches.prod_idx[:, 0]
+    own = top_matches(product_vectors, keyword_vectors[native], k_per_keyword=1, m_per_product=1)
+    return own.prod_sim[:, 0], np.flatnonzero(native)[own.prod_idx[:, 0]]
 
 
 def _head_of(keyword: str, longer: str) -> bool:

@@ -9,6 +9,7 @@ import csv
 import io
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,6 +172,25 @@ def _cell_to_str(value) -> str:
 
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+@contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None):
+    """Open a temporary file beside ``path`` for writing; on success it replaces ``path``, on failure it vanishes.
+
+    A reader never sees a half-written file, and an interrupted run leaves the previous version in place.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding,
+                       newline=None if "b" in mode else newline) as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:

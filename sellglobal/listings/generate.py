@@ -1,0 +1,323 @@
+"""sellglobal listings: every shortlisted item x locale x channel, written, checked, repaired and exported."""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+from collections import Counter
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import jinja2
+import pandas as pd
+
+from ..errors import ConfigError, Problem, SchemaError
+from ..models.gloss import Glosser, has_cjk
+from ..selection.catalogue import read_catalogue
+from ..selection.markets import MARKETS, market
+from ..selection.tables import RawTable, atomic_write, read_table
+from .exporters import Exporter
+from .glossary import LOCALES, load_glossary
+from ..models.language import detect
+from .render import Channel, Templates, build_item, channel_rules, write_listing
+
+CHUNK = 500  # listings per resumable part file
+LISTING_COLUMNS = ["sku", "market", "locale", "channel", "title", "bullets", "description", "search_terms", "tags",
+                   "video_script", "violations", "repairs"]
+
+
+@dataclass(frozen=True)
+class Job:
+    sku: str
+    market: str
+    locale: str
+    channel: str
+    keywords: tuple[str, ...]
+    price: float | None
+    currency: str | None
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.sku, self.market, self.locale, self.channel)
+
+
+def locale_for(market_code: str) -> str:
+    """The shipped locale a market's listings are written in (its own, else the closest of the same language)."""
+    m = market(market_code)
+    if m.locale in LOCALES:
+        return m.locale
+    same = [loc for loc in LOCALES if loc.split("-")[0] == m.language]
+    if not same:
+        raise ConfigError(f"market {m.code}: no listing glossary for {m.language!r}; sellglobal writes "
+                          f"{', '.join(LOCALES)} (choose with --locale)")
+    return same[0]
+
+
+def _read_shortlist(shortlist) -> RawTable:
+    if isinstance(shortlist, pd.DataFrame):
+        return RawTable.from_frame(shortlist, "shortlist")
+    return read_table(shortlist)
+
+
+def plan(shortlist, catalogue: pd.DataFrame, *, channels: Sequence[str], locales: Sequence[str] | None) -> list[Job]:
+    """The listings to write, in a fixed order (shortlist order, then locale, then channel)."""
+    table = _read_shortlist(shortlist)
+    frame = table.frame
+    problems = [Problem(table.name, f"missing column {c!r}; a shortlist from sellglobal select has it", column=c)
+                for c in ("market", "sku", "keywords") if c not in frame.columns]
+    if problems:
+        raise SchemaError(problems)
+    known = set(catalogue["sku"])
+    rows = []
+    for i, rec in enumerate(frame.to_dict("records")):
+        sku, code = str(rec["sku"]).strip(), str(rec["market"]).strip().upper()
+        if code not in MARKETS:
+            problems.append(Problem(table.name, f"unknown market {rec['market']!r}; use an ISO code such as US, DE",
+                                    row=table.rows[i], column="market"))
+        elif sku not in known:
+            problems.append(Problem(table.name, f"sku {sku!r} is not in the catalogue; pass the catalogue that "
+                                                "select ranked", row=table.rows[i], column="sku"))
+        else:
+            rows.append((sku, code, [k for k in str(rec.get("keywords") or "").split(" | ") if k.strip()],
+                         _float(rec.get("price")), str(rec.get("currency") or "") or market(code).currency))
+    if problems:
+        raise SchemaError(problems)
+    jobs: list[Job] = []
+    if locales is None:
+        for sku, code, kws, price, cur in rows:
+            for ch in channels:
+                jobs.append(Job(sku, code, locale_for(code), ch, tuple(kws), price, cur))
+        return jobs
+    by_sku: dict[str, list] = {}
+    for row in rows:
+        by_sku.setdefault(row[0], []).append(row)
+    for sku, entries in by_sku.items():
+        for loc in locales:
+            lang, region = loc.split("-")[0], loc.split("-")[1]
+            same_market = [e for e in entries if e[1] == region]
+            same_lang = [e for e in entries if MARKETS[e[1]].language == lang and e[1] != region]
+            kws = [k for e in same_market + same_lang for k in e[2]]
+            price, cur = (same_market[0][3], same_market[0][4]) if same_market else (None, None)
+            for ch in channels:
+                jobs.append(Job(sku, region if region in MARKETS else entries[0][1], loc, ch,
+                                tuple(dict.fromkeys(kws)), price, cur))
+    return jobs
+
+
+def _float(value) -> float | None:
+    try:
+        v = float(str(value).replace(",", ""))
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) else v
+
+
+def _fingerprint(jobs: list[Job], options: dict) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(json.dumps(options, sort_keys=True, default=str).encode())
+    for j in jobs:
+        h.update(repr(j).encode())
+    return h.hexdigest()
+
+
+class _Parts:
+    """Finished listings in numbered part files under OUTDIR/.parts, each written atomically: what an interrupted
+    run finished is kept, and ``--resume`` skips exactly those listings."""
+
+    def __init__(self, out: Path, fingerprint: str, resume: bool):
+        self.dir = out / ".parts"
+        if self.dir.exists() and resume:
+            meta = json.loads((self.dir / "run.json").read_text(encoding="utf-8")) \
+                if (self.dir / "run.json").exists() else {}
+            if meta.get("fingerprint") != fingerprint:
+                raise ConfigError(f"--resume: {out} holds an unfinished run with other inputs or options; "
+                                  "run again without --resume to start over")
+        elif self.dir.exists():
+            shutil.rmtree(self.dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with atomic_write(self.dir / "run.json") as fh:
+            json.dump({"fingerprint": fingerprint}, fh)
+
+    def files(self) -> list[Path]:
+        return sorted(self.dir.glob("part-*.jsonl"))
+
+    def done(self) -> set[tuple]:
+        return {(d["sku"], d["market"], d["locale"], d["channel"]) for d in self.read()}
+
+    def read(self) -> Iterator[dict]:
+        for path in self.files():
+            with path.open(encoding="utf-8") as fh:
+                for line in fh:
+                    yield json.loads(line)
+
+    def write(self, listings: list[dict]) -> None:
+        n = len(self.files()) + 1
+        with atomic_write(self.dir / f"part-{n:06d}.jsonl") as fh:
+            for d in listings:
+                fh.write(json.dumps(d, ensure_ascii=False) + "\n")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), locales: Sequence[str] | None = None,
+             templates: str | os.PathLike | None = None, glossary: str | os.PathLike | None = None,
+             amazon_rules: str = "amazon", output_dir: str | os.PathLike | None = None, resume: bool = False,
+             base_url: str | None = None, seller_id: str = "", model=None, cache_dir=None,
+             progress: Callable[[str, int], object] | None = None, collect: bool = True) -> pd.DataFrame:
+    """Write native-language listings and short-video scripts for a shortlist, checked against each channel's rules.
+
+    Parameters
+    ----------
+    shortlist : path or DataFrame
+        Output of :func:`sellglobal.select` (columns market, sku, keywords; price and currency used if present).
+    catalogue : path or DataFrame
+        The catalogue select ranked: the listing's facts (attributes, size, weight, brand) come from it.
+    channels : amazon, shopify, ebay, tiktok, google, etsy
+    locales : e.g. ["de-DE", "ja-JP"], optional
+        Default: each shortlist row in its market's locale. Given: every shortlisted product in each locale, with
+        the keywords of the markets that speak its language.
+    templates : folder, optional
+        Agency templates overriding the shipped ones by name (see :class:`~sellglobal.listings.render.Templates`).
+    glossary : TOML file, optional
+        Extends the shipped per-locale glossaries (``[de-DE.colours]``, ``[fr-FR.products]`` ...).
+    amazon_rules : "amazon" or "amazon-2026" (75-character titles)
+    output_dir : folder, optional
+        Writes listings.jsonl, validation.csv, preview/LOCALE.html, shopify/, amazon/, google/ there.
+    resume : bool
+        Continue an interrupted run in ``output_dir``: finished listings are kept, none is written twice.
+
+    Returns
+    -------
+    DataFrame with ``LISTING_COLUMNS`` (one row per listing), or an empty one when ``collect`` is False.
+    ``.attrs["summary"]`` counts listings, repaired and failing ones per (channel, locale).
+
+    Examples
+    --------
+    >>> import pandas as pd, sellglobal
+    >>> cat = pd.DataFrame({"sku": ["A1"], "title": ["空气炸锅 5L"], "weight_kg": [4.2]})
+    >>> short = pd.DataFrame({"market": ["DE"], "sku": ["A1"], "keywords": ["Heißluftfritteuse | Airfryer groß"]})
+    >>> sellglobal.listings(short, cat, channels=["ebay"])["title"].tolist()
+    ['Heißluftfritteuse 5 l']
+    """
+    channels = [Channel(c).value if c in {e.value for e in Channel} else _bad_channel(c) for c in channels]
+    for loc in locales or ():
+        if loc not in LOCALES:
+            raise ConfigError(f"--locale {loc}: no glossary for it; sellglobal writes {', '.join(LOCALES)}")
+    items = read_catalogue(catalogue)
+    jobs = plan(shortlist, items, channels=channels, locales=locales)
+    by_sku = {rec["sku"]: rec for rec in items.to_dict("records")}
+    engine = Templates(templates)
+    glossaries = {loc: load_glossary(loc, glossary) for loc in {j.locale for j in jobs}}
+    rules = {ch: channel_rules(ch, amazon_rules if ch == "amazon" else None) for ch in channels}
+    google = _google_matcher(model, cache_dir) if "google" in channels else None
+    glosser = Glosser() if google else None
+
+    out = Path(output_dir) if output_dir else None
+    parts = None
+    if out is not None:
+        options = {"channels": channels, "locales": locales, "templates": str(templates), "amazon_rules": amazon_rules,
+                   "glossary": str(glossary), "base_url": base_url, "seller_id": seller_id}
+        parts = _Parts(out, _fingerprint(jobs, options), resume)
+        done = parts.done() if resume else set()
+        todo = [j for j in jobs if j.key not in done]
+    else:
+        todo = jobs
+
+    collected: list[dict] = []
+    with (progress("Writing listings", len(todo)) if progress else nullcontext(None)) as bar:
+        for start in range(0, len(todo), CHUNK):
+            chunk = []
+            for job in todo[start:start + CHUNK]:
+                chunk.append(_one(job, by_sku[job.sku], glossaries[job.locale], engine, rules[job.channel],
+                                  base_url=base_url))
+            if google is not None:
+                _add_google_categories([d for d in chunk if d["channel"] == "google"], by_sku, google, glosser)
+            if parts is not None:
+                parts.write(chunk)
+            if collect and parts is None:
+                collected.extend(chunk)
+            if bar is not None:
+                bar.update(len(chunk))
+
+    if parts is not None:
+        preview_env = jinja2.Environment(loader=jinja2.PackageLoader("sellglobal", "templates"), autoescape=True,
+                                         undefined=jinja2.StrictUndefined)
+        with Exporter(out, seller_id=seller_id, base_url=base_url, preview_env=preview_env) as exporter:
+            for d in parts.read():
+                exporter.add(d)
+                if collect:
+                    collected.append(d)
+        parts.remove()
+    frame = pd.DataFrame(collected, columns=None if collected else LISTING_COLUMNS)
+    frame.attrs["summary"] = summarise(collected) if collect else []
+    return frame
+
+
+def _bad_channel(name: str) -> str:
+    raise ConfigError(f"unknown channel {name!r}; use one of {', '.join(c.value for c in Channel)}")
+
+
+def _one(job: Job, product: dict, glossary, engine: Templates, rules, *, base_url: str | None) -> dict:
+    item, why = build_item(product, list(job.keywords), glossary=glossary, channel=job.channel, price=job.price,
+                           currency=job.currency)
+    if item is None:
+        return {"sku": job.sku, "market": job.market, "locale": job.locale, "channel": job.channel, "title": "",
+                "bullets": [], "description": "", "search_terms": "", "tags": [], "video_script": {},
+                "violations": [why], "repairs": [], "product": "", "brand": "", "price": job.price,
+                "currency": job.currency, "image_url": "", "weight_kg": None, "colour": None}
+    listing = write_listing(item, market=job.market, glossary=glossary, templates=engine, rules=rules)
+    listing.price, listing.currency = job.price, job.currency
+    listing.image_url = str(product.get("image_url") or "")
+    w = product.get("weight_kg")
+    listing.weight_kg = None if w is None or (isinstance(w, float) and math.isnan(w)) else float(w)
+    text = " ".join([listing.title, *listing.bullets, listing.description])
+    found = detect(text)
+    if found and found != glossary.language:
+        listing.violations.append(f"language: the listing reads as {found}, not {glossary.language}")
+    if glossary.language not in ("ja", "zh") and has_cjk(text):
+        listing.violations.append("language: Chinese characters in the listing")
+    if job.channel == "google":
+        if not base_url:
+            listing.violations.append("link: Google requires a product page URL; pass --base-url")
+        if not listing.image_url:
+            listing.violations.append("image_link: Google requires an image; add image_url to the catalogue")
+    return listing.to_dict()
+
+
+def _google_matcher(model, cache_dir):
+    from ..models.encoders import CachedEncoder, get_encoder
+    from .taxonomy import GoogleCategories
+
+    encoder = get_encoder(model)
+    return GoogleCategories(CachedEncoder(encoder, cache_dir) if not isinstance(encoder, CachedEncoder) else encoder)
+
+
+def _add_google_categories(chunk: list[dict], by_sku: dict, google, glosser) -> None:
+    texts = []
+    for d in chunk:
+        p = by_sku[d["sku"]]
+        texts.append(" ".join(t for t in (d["product"], str(p.get("title_en") or ""),
+                                          glosser.gloss(str(p.get("title") or ""))) if t))
+    for d, (gid, path) in zip(chunk, google.match(texts)):
+        d["google_product_category"] = gid
+        d["google_product_category_path"] = path
+
+
+def summarise(listings: list[dict]) -> list[dict]:
+    """Per (channel, locale): listings, repaired (passing after repair) and failing ones."""
+    counts: Counter = Counter()
+    for d in listings:
+        key = (d["channel"], d["locale"])
+        counts[key + ("listings",)] += 1
+        if d["violations"]:
+            counts[key + ("failed",)] += 1
+        elif d["repairs"]:
+            counts[key + ("repaired",)] += 1
+    keys = sorted({k[:2] for k in counts})
+    return [{"channel": c, "locale": loc, "listings": counts[(c, loc, "listings")],
+             "repaired": counts[(c, loc, "repaired")], "failed": counts[(c, loc, "failed")]} for c, loc in keys]
