@@ -16,7 +16,7 @@ import jinja2
 import pandas as pd
 
 from ..errors import ConfigError, Problem, SchemaError
-from ..models.gloss import Glosser, has_cjk
+from ..models.gloss import Glosser, has_cjk, strip_noise
 from ..selection.catalogue import read_catalogue
 from ..selection.markets import MARKETS, market
 from ..selection.tables import RawTable, atomic_write, read_table
@@ -39,6 +39,7 @@ class Job:
     keywords: tuple[str, ...]
     price: float | None
     currency: str | None
+    english: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -86,11 +87,15 @@ def plan(shortlist, catalogue: pd.DataFrame, *, channels: Sequence[str], locales
                          _float(rec.get("price")), str(rec.get("currency") or "") or market(code).currency))
     if problems:
         raise SchemaError(problems)
+    english: dict[str, list[str]] = {}
+    for sku, code, kws, _, _ in rows:
+        if MARKETS[code].language == "en":
+            english.setdefault(sku, []).extend(kws[:2])
     jobs: list[Job] = []
     if locales is None:
         for sku, code, kws, price, cur in rows:
             for ch in channels:
-                jobs.append(Job(sku, code, locale_for(code), ch, tuple(kws), price, cur))
+                jobs.append(Job(sku, code, locale_for(code), ch, tuple(kws), price, cur, tuple(english.get(sku, ()))))
         return jobs
     by_sku: dict[str, list] = {}
     for row in rows:
@@ -104,7 +109,7 @@ def plan(shortlist, catalogue: pd.DataFrame, *, channels: Sequence[str], locales
             price, cur = (same_market[0][3], same_market[0][4]) if same_market else (None, None)
             for ch in channels:
                 jobs.append(Job(sku, region if region in MARKETS else entries[0][1], loc, ch,
-                                tuple(dict.fromkeys(kws)), price, cur))
+                                tuple(dict.fromkeys(kws)), price, cur, tuple(english.get(sku, ()))))
     return jobs
 
 
@@ -236,7 +241,9 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
                 chunk.append(_one(job, by_sku[job.sku], glossaries[job.locale], engine, rules[job.channel],
                                   base_url=base_url))
             if google is not None:
-                _add_google_categories([d for d in chunk if d["channel"] == "google"], by_sku, google, glosser)
+                jobs_here = todo[start:start + CHUNK]
+                _add_google_categories([(d, j.english) for d, j in zip(chunk, jobs_here) if d["channel"] == "google"],
+                                       by_sku, google, glosser)
             if parts is not None:
                 parts.write(chunk)
             if collect and parts is None:
@@ -297,13 +304,15 @@ def _google_matcher(model, cache_dir):
     return GoogleCategories(CachedEncoder(encoder, cache_dir) if not isinstance(encoder, CachedEncoder) else encoder)
 
 
-def _add_google_categories(chunk: list[dict], by_sku: dict, google, glosser) -> None:
-    texts = []
-    for d in chunk:
+def _add_google_categories(chunk: list[tuple[dict, tuple]], by_sku: dict, google, glosser) -> None:
+    """Match each listing to a Google category (see :mod:`sellglobal.listings.taxonomy`)."""
+    products = []
+    for d, english_keywords in chunk:
         p = by_sku[d["sku"]]
-        texts.append(" ".join(t for t in (d["product"], str(p.get("title_en") or ""),
-                                          glosser.gloss(str(p.get("title") or ""))) if t))
-    for d, (gid, path) in zip(chunk, google.match(texts)):
+        english = [t for t in (*english_keywords, " ".join(glosser.phrases_in(strip_noise(str(p.get("title") or "")))),
+                               str(p.get("title_en") or "").strip()) if t]
+        products.append((d["product"], english, d["locale"]))
+    for (d, _), (gid, path) in zip(chunk, google.match(products)):
         d["google_product_category"] = gid
         d["google_product_category_path"] = path
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import ConfigError
 
 LOCALES = ("en-US", "en-GB", "de-DE", "fr-FR", "es-ES", "it-IT", "ja-JP")
-SECTIONS = ("labels", "phrases", "colours", "materials", "products")
+SECTIONS = ("labels", "phrases", "colours", "materials", "features", "products")
 
 
 @dataclass
@@ -29,6 +29,7 @@ class Glossary:
     phrases: dict[str, str] = field(default_factory=dict)
     colours: dict[str, str] = field(default_factory=dict)
     materials: dict[str, str] = field(default_factory=dict)
+    features: dict[str, str] = field(default_factory=dict)
     products: dict[str, str] = field(default_factory=dict)
 
     def say(self, key: str, **values) -> str:
@@ -46,6 +47,18 @@ class Glossary:
             if key and key.casefold() in (text or "").casefold():
                 return table[key]
         return None
+
+
+    def find_all(self, section: str, text: str) -> list[str]:
+        """Every entry of ``section`` found in ``text``, longest key first, each span used once (全自动 is not also
+        自动), in the order they appear."""
+        table, text, found = getattr(self, section), text or "", []
+        for key in sorted(table, key=len, reverse=True):
+            pos = text.find(key)
+            if key and pos >= 0:
+                found.append((pos, table[key]))
+                text = text[:pos] + "\0" * len(key) + text[pos + len(key):]
+        return list(dict.fromkeys(v for _, v in sorted(found)))
 
 
 def _load_toml(path, name: str) -> dict:

@@ -17,7 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TemplateError
 from .glossary import Glossary
-from ..models.language import reads_as_english
+from ..models.language import confidence, detect, reads_as_english
 from .rules import RuleSet, facts, fit_title, pack_bytes, promo_words, remove_repeats, rule_set, validate
 
 
@@ -54,6 +54,7 @@ class Item:
     secondary: str
     colour: str | None
     material: str | None
+    features: list[str]
     model: str | None
     size: str | None
     weight: str | None
@@ -81,6 +82,7 @@ class Listing:
     video_script: dict
     violations: list[str] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     product: str = ""
     brand: str = ""
     price: float | None = None
@@ -100,7 +102,17 @@ def _babel(locale: str) -> str:
 
 
 def _num(value: float, locale: str, digits: int = 1) -> str:
-    return format_decimal(round(value, digits), format="#,##0." + "#" * digits, locale=_babel(locale))
+    return _plain(format_decimal(round(value, digits), format="#,##0." + "#" * digits, locale=_babel(locale)))
+
+
+def _plain(text: str) -> str:
+    # CLDR puts no-break spaces between number and unit (and in French thousands); marketplaces count and search
+    # plain text, so listings use ordinary spaces
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def _unit(value: float, unit: str, locale: str) -> str:
+    return _plain(format_unit(value, unit, "short", locale=_babel(locale)))
 
 
 def quantities(title: str, glossary: Glossary) -> list[str]:
@@ -109,11 +121,9 @@ def quantities(title: str, glossary: Glossary) -> list[str]:
     for value, unit in _QTY_RE.findall(title or ""):
         v = float(value)
         if unit in ("毫升", "ml", "mL", "ML"):
-            out.append(f"{_num(v / 29.5735, loc)} fl oz" if imperial else format_unit(v, "volume-milliliter", "short",
-                                                                                        locale=_babel(loc)))
+            out.append(f"{_num(v / 29.5735, loc)} fl oz" if imperial else _unit(v, "volume-milliliter", loc))
         elif unit in ("升", "L"):
-            out.append(f"{_num(v * 1.05669, loc)} qt" if imperial else format_unit(v, "volume-liter", "short",
-                                                                                    locale=_babel(loc)))
+            out.append(f"{_num(v * 1.05669, loc)} qt" if imperial else _unit(v, "volume-liter", loc))
         elif unit in ("毫米", "mm"):
             out.append(f"{_num(v / 25.4, loc, 2)} in" if imperial else f"{_num(v, loc)} mm")
         elif unit in ("厘米", "cm"):
@@ -143,12 +153,11 @@ def weight(kg: float | None, glossary: Glossary) -> str | None:
         return None
     if glossary.units == "imperial":
         lb = kg * 2.20462
-        if lb < 1:
-            return format_unit(round(lb * 16, 1), "mass-ounce", "short", locale=_babel(glossary.locale))
-        return format_unit(round(lb, 1), "mass-pound", "short", locale=_babel(glossary.locale))
+        return _unit(round(lb * 16, 1), "mass-ounce", glossary.locale) if lb < 1 else \
+            _unit(round(lb, 1), "mass-pound", glossary.locale)
     if kg < 1:
-        return format_unit(round(kg * 1000), "mass-gram", "short", locale=_babel(glossary.locale))
-    return format_unit(round(kg, 2), "mass-kilogram", "short", locale=_babel(glossary.locale))
+        return _unit(round(kg * 1000), "mass-gram", glossary.locale)
+    return _unit(round(kg, 2), "mass-kilogram", glossary.locale)
 
 
 def attributes(text: str) -> dict[str, str]:
@@ -185,6 +194,11 @@ def market_keywords(keywords: list[str], language: str) -> list[str]:
     return out
 
 
+def headline(text: str) -> str:
+    """Capitalise the first letter of each word, leaving the rest alone ("TPE", "iPhone" survive)."""
+    return " ".join(w[:1].upper() + w[1:] for w in str(text or "").split(" "))
+
+
 def product_name(keyword: str, language: str) -> str:
     """A search term written as a product name: Title Case in English, first letter capital elsewhere."""
     if language == "en":
@@ -203,7 +217,16 @@ def secondary_words(product: str, keyword: str) -> str:
     if _KANA_RE.search(keyword) or _CJK_RE.search(keyword):
         return "" if keyword in product else keyword
     have = {w.casefold() for w in product.split()}
-    return " ".join(w for w in keyword.split() if w.casefold() not in have)
+    # short function words ("de", "für", "à") make no sense on their own
+    return " ".join(w for w in keyword.split() if w.casefold() not in have and (len(w) > 3 or any(c.isdigit() for c in w)))
+
+
+def _said(phrase: str, said: str) -> bool:
+    """True if the name or keywords already say a word of ``phrase`` ("Vollautomatisch" next to "Taschenschirm
+    automatisch", "Extra thick" next to "thick yoga mat"): words compared by their first five letters."""
+    stems = {w[:5] for w in re.findall(r"\w{4,}", said.casefold())}
+    words = re.findall(r"\w{4,}", phrase.casefold())
+    return any(any(st in w or w[:5] in st for st in stems) for w in words)
 
 
 def build_item(product: dict, keywords: list[str], *, glossary: Glossary, channel: str, price: float | None = None,
@@ -214,13 +237,22 @@ def build_item(product: dict, keywords: list[str], *, glossary: Glossary, channe
     title = str(product.get("title") or "")
     name = None
     if kws:
-        name = product_name(kws[0], lang)
+        # lead with the best term that reads as the locale's language ("cortinas opacas" before "cortinas blackout")
+        lead = next((k for k in kws if detect(k) == lang), kws[0])
+        kws = [lead] + [k for k in kws if k != lead]
+        name = product_name(lead, lang)
     elif lang == "en" and product.get("title_en") and not _CJK_RE.search(str(product["title_en"])):
         name = str(product["title_en"]).strip()
         kws = [name.lower()]
     elif (hit := glossary.find("products", title)) is not None:
         name = hit
         kws = [hit]
+    elif keywords:
+        # Last resort: a matched term made of words both languages use ("blender portable" in France), if the
+        # detector is not sure it is English. The listing's own language check still reports a leak.
+        best = min(keywords, key=lambda k: confidence(k, "en"))
+        if not _CJK_RE.search(best) and confidence(best, "en") < 0.5:
+            name, kws = product_name(best, lang), [best]
     if not name:
         return None, (f"no product name in {glossary.locale}: none of its matched keywords is in "
                       f"{lang}; add demand for this market or a [{glossary.locale}.products] entry to your glossary")
@@ -234,11 +266,13 @@ def build_item(product: dict, keywords: list[str], *, glossary: Glossary, channe
     if _CJK_RE.search(brand):
         brand = ""  # a Chinese brand name cannot go into a foreign listing as is
     count_match = _COUNT_RE.search(title)
+    said = " ".join(kws[:2] + [material or ""]).casefold()
     money = None
     if price is not None and not math.isnan(price) and currency:
         money = format_currency(price, currency, locale=_babel(glossary.locale))
     return Item(sku=str(product["sku"]), brand=brand, product=name, keywords=kws,
                 secondary=secondary_words(name, kws[1] if len(kws) > 1 else ""), colour=colour, material=material,
+                features=[f for f in glossary.find_all("features", title) if not _said(f, said)],
                 model=model, size=dimensions(product.get("length_cm"), product.get("width_cm"),
                                              product.get("height_cm"), glossary),
                 weight=weight(product.get("weight_kg"), glossary), facts=quantities(title, glossary),
@@ -264,6 +298,7 @@ class Templates:
         self.user_dir = Path(user_dir) if user_dir else None
         self.env = SandboxedEnvironment(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
                                         autoescape=False, trim_blocks=True, lstrip_blocks=True)
+        self.env.filters["headline"] = headline
         self._cache: dict[tuple[str, str, str], jinja2.Template] = {}
 
     def names(self, channel: str, kind: str, locale: str) -> list[str]:
@@ -333,6 +368,21 @@ def _strip_promo(text: str) -> str:
     return re.sub(r"\s{2,}", " ", text).strip(" ,-|")
 
 
+def _agree_language(segments: list[str], language: str, repairs: list[str], keep: set[str]) -> list[str]:
+    """If the title as a whole reads as another language (a loanword such as "blackout" tipping a short Spanish
+    title to English), drop the one segment whose removal fixes that: never the brand, the product name or a fact."""
+    if detect(" ".join(segments)) in (language, None):
+        return segments
+    for i in range(len(segments) - 1, -1, -1):
+        if facts(segments[i]) or segments[i] in keep:
+            continue
+        trial = segments[:i] + segments[i + 1:]
+        if detect(" ".join(trial)) == language:
+            repairs.append(f"title: dropped {segments[i]!r}, which made it read as another language")
+            return trial
+    return segments
+
+
 def write_listing(item: Item, *, market: str, glossary: Glossary, templates: Templates, rules: RuleSet,
                   bullets_wanted: int = 5) -> Listing:
     """Render every part of one listing, apply the safe repairs, and record what still breaks a rule."""
@@ -345,6 +395,7 @@ def write_listing(item: Item, *, market: str, glossary: Glossary, templates: Tem
         segments = [re.sub(r"\s{2,}", " ", "".join(" " if c in forbidden else c for c in s)).strip() for s in segments]
     if rules.value("title", "no_promo"):
         segments = [_strip_promo(s) for s in segments]
+    segments = _agree_language(segments, lang, repairs, keep={item.product, item.brand})
     title = fit_title(segments, limit)
     repeats = rules.value("title", "max_word_repeats")
     if repeats:
@@ -356,7 +407,7 @@ def write_listing(item: Item, *, market: str, glossary: Glossary, templates: Tem
     bullets = [b.strip() for b in templates.render(channel, "bullets", item, glossary).splitlines() if b.strip()]
     if rules.value("bullets", "no_promo"):
         bullets = [_strip_promo(b) for b in bullets]
-    want = rules.value("bullets", "count")
+    want = rules.value("bullets", "max_items")
     if want and len(bullets) > want:
         repairs.append(f"bullets: kept the first {want} of {len(bullets)}")
         bullets = bullets[:want]
@@ -378,6 +429,7 @@ def write_listing(item: Item, *, market: str, glossary: Glossary, templates: Tem
     fields = {"title": title, "bullets": bullets, "description": description, "search_terms": search_terms,
               "tags": tags}
     listing.violations = validate(fields, rules, language=lang) + _video_problems(video)
+    listing.warnings = validate(fields, rules, language=lang, severity="warning")
     if lost:
         listing.violations.append(f"title: cannot fit {limit} characters without dropping {', '.join(sorted(lost))}")
     return listing

@@ -19,6 +19,7 @@ class Rule:
     field: str
     kind: str
     value: object = None
+    severity: str = "error"
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class RuleSet:
 
     def value(self, field: str, kind: str, default=None):
         for r in reversed(self.rules):  # later rules (an extending set) win
-            if r.field == field and r.kind == kind:
+            if r.field == field and r.kind == kind and r.severity == "error":
                 return r.value
         return default
 
@@ -74,8 +75,9 @@ def pack_bytes(terms: list[str], limit: int, *, exclude: str = "") -> str:
     out: list[str] = []
     size = 0
     for term in terms:
-        words = [w for w in term.split() if w.casefold() not in seen]
-        for w in words:
+        for w in term.split():
+            if w.casefold() in seen:
+                continue
             extra = len(w.encode("utf-8")) + (1 if out else 0)
             if size + extra <= limit:
                 out.append(w)
@@ -89,11 +91,13 @@ def _promo_hits(text: str) -> list[str]:
     return [w for w in promo_words() if re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", low)]
 
 
-def validate(listing: dict, rules: RuleSet, *, language: str) -> list[str]:
-    """Every rule the listing breaks, one readable line each (empty when it passes)."""
+def validate(listing: dict, rules: RuleSet, *, language: str, severity: str = "error") -> list[str]:
+    """Every rule of ``severity`` the listing breaks, one readable line each (empty when it passes)."""
     problems = []
     for r in rules.rules:
         value = listing.get(r.field)
+        if r.severity != severity:
+            continue
         if value is None:
             continue
         items = value if isinstance(value, list) else [value]

@@ -137,6 +137,10 @@ class Glosser:
                 out.extend(self._words(span))
         return re.sub(r"\s+", " ", " ".join(out)).strip()
 
+    def phrases_in(self, text: str) -> list[str]:
+        """The English names of the vocabulary phrases found in ``text`` (product category names), in order."""
+        return [self.phrases[span] for span, is_phrase in self._phrase_spans(text or "") if is_phrase]
+
     def _phrase_spans(self, text: str):
         i, start, n = 0, 0, len(text)
         while i < n:

