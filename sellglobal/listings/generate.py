@@ -286,6 +286,8 @@ def _one(job: Job, product: dict, glossary, engine: Templates, rules, *, base_ur
     found = detect(text)
     if found and found != glossary.language:
         listing.violations.append(f"language: the listing reads as {found}, not {glossary.language}")
+    elif glossary.language != "en" and detect(listing.title) == "en":
+        listing.violations.append("language: the title reads as English")
     if glossary.language not in ("ja", "zh") and has_cjk(text):
         listing.violations.append("language: Chinese characters in the listing")
     if job.channel == "google":

@@ -251,7 +251,7 @@ def build_item(product: dict, keywords: list[str], *, glossary: Glossary, channe
         # Last resort: a matched term made of words both languages use ("blender portable" in France), if the
         # detector is not sure it is English. The listing's own language check still reports a leak.
         best = min(keywords, key=lambda k: confidence(k, "en"))
-        if not _CJK_RE.search(best) and confidence(best, "en") < 0.5:
+        if not _CJK_RE.search(best) and confidence(best, "en") < 0.4:
             name, kws = product_name(best, lang), [best]
     if not name:
         return None, (f"no product name in {glossary.locale}: none of its matched keywords is in "
