@@ -188,11 +188,13 @@ def listings(shortlist, catalogue, channels, locales, templates, glossary, amazo
     locale_list = [x.strip() for x in locales.split(",") if x.strip()] if locales else None
     frame = run(shortlist, catalogue, channels=list(channels), locales=locale_list, templates=templates,
                 glossary=glossary, amazon_rules=amazon_rules, output_dir=output_dir, resume=resume, base_url=base_url,
-                seller_id=seller_id, model=model, cache_dir=cache_dir, progress=_progress_factory(quiet))
+                seller_id=seller_id, model=model, cache_dir=cache_dir, progress=_progress_factory(quiet),
+                collect=False)
     out = Path(output_dir)
+    summary = frame.attrs["summary"]
     if not quiet:
-        click.echo(_listing_summary(frame.attrs["summary"]), err=True)
-    click.echo(f"{len(frame)} listings: {(out / 'listings.jsonl').resolve()}")
+        click.echo(_listing_summary(summary), err=True)
+    click.echo(f"{sum(s['listings'] for s in summary)} listings: {(out / 'listings.jsonl').resolve()}")
     click.echo(f"validation report: {(out / 'validation.csv').resolve()}")
 
 
@@ -241,7 +243,7 @@ def demo(output_dir, top, cache_dir, quiet):
     if not quiet:
         click.echo(_summary(shortlist), err=True)
     written = run_listings(shortlist, data / "catalogue.csv", channels=DEMO_CHANNELS, output_dir=out / "listings",
-                           cache_dir=cache_dir, progress=_progress_factory(quiet))
+                           cache_dir=cache_dir, progress=_progress_factory(quiet), collect=False)
     if not quiet:
         click.echo(_listing_summary(written.attrs["summary"]), err=True)
     previews = sorted((out / "listings" / "preview").glob("*.html"))

@@ -22,7 +22,7 @@ def files(tmp_path):
     return cat, sig
 
 
-@pytest.mark.parametrize("command", [[], ["select"], ["demo"]])
+@pytest.mark.parametrize("command", [[], ["select"], ["listings"], ["demo"]])
 def test_every_command_has_help_with_an_example(runner, command):
     result = runner.invoke(cli, command + ["--help"])
     assert result.exit_code == 0
@@ -119,3 +119,79 @@ def test_demo_end_to_end(runner, tmp_path):
     assert str(tmp_path / "demo" / "shortlist.csv") in result.stdout
     # Products nobody abroad searches for (X..: spring couplets, abacus, ...) never make the shortlist.
     assert not shortlist["sku"].str.startswith("X").any()
+    # ... and the demo writes listings: 5 locales x 4 channels, none breaking a rule after repair, each text in
+    # its locale's language.
+    import json
+
+    from sellglobal.models.language import detect
+
+    listings = [json.loads(line) for line in
+                (tmp_path / "demo" / "listings" / "listings.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(listings) == len(shortlist) * 4
+    assert {(d["locale"], d["channel"]) for d in listings} == {
+        (loc, ch) for loc in ("en-US", "de-DE", "fr-FR", "es-ES", "ja-JP") for ch in ("amazon", "shopify", "ebay",
+                                                                                     "tiktok")}
+    assert [d for d in listings if d["violations"]] == []
+    wrong = [(d["locale"], name, text) for d in listings
+             for name, text in (("title", d["title"]), ("bullets", "\n".join(d["bullets"])),
+                                ("description", d["description"]))
+             if detect(text) != d["locale"][:2]]
+    assert wrong == []
+    for page in ("en-US", "de-DE", "fr-FR", "es-ES", "ja-JP"):
+        assert str(tmp_path / "demo" / "listings" / "preview" / f"{page}.html") in result.stdout
+    assert (tmp_path / "demo" / "listings" / "shopify" / "products_de-DE.csv").exists()
+    assert (tmp_path / "demo" / "listings" / "amazon" / "listings_JP_001.json").exists()
+
+
+def test_listings_command(runner, files, tmp_path):
+    cat, sig = files
+    short = tmp_path / "short.csv"
+    assert runner.invoke(cli, ["select", str(cat), "-s", str(sig), "--market", "US", "-o", str(short), "-q"]).exit_code == 0
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["listings", str(short), "-c", str(cat), "--channel", "amazon", "--channel", "etsy",
+                                 "--locale", "en-US,de-DE", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"8 listings: {(out / 'listings.jsonl').resolve()}" in result.stdout
+    assert "channel  locale   listings  repaired  failed" in result.stderr
+    assert (out / "preview" / "de-DE.html").exists() and (out / "validation.csv").exists()
+    quiet = runner.invoke(cli, ["listings", str(short), "-c", str(cat), "-o", str(out), "-q"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--channel", "walmart"], 2, "Invalid value for '--channel'"),
+    (["--locale", "pt-BR"], 1, "Error: --locale pt-BR: no glossary for it"),
+    (["--amazon-rules", "amazon-2030"], 2, "Invalid value for '--amazon-rules'"),
+])
+def test_listings_bad_options(runner, files, tmp_path, args, code, message):
+    cat, _ = files
+    short = tmp_path / "short.csv"
+    short.write_text("market,sku,keywords\nUS,FRY,air fryer\n", encoding="utf-8")
+    result = runner.invoke(cli, ["listings", str(short), "-c", str(cat), "-o", str(tmp_path / "o")] + args)
+    assert result.exit_code == code
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_listings_bad_shortlist_exits_1_with_row_and_column(runner, files, tmp_path):
+    cat, _ = files
+    short = tmp_path / "short.csv"
+    short.write_text("market,sku,keywords\nUS,FRY,air fryer\nUS,GHOST,yoga mat\n", encoding="utf-8")
+    result = runner.invoke(cli, ["listings", str(short), "-c", str(cat), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (f"Error: {short} row 3 column 'sku': sku 'GHOST' is not in the catalogue; "
+                                     "pass the catalogue that select ranked")
+    assert not (tmp_path / "o" / "listings.jsonl").exists()
+
+
+def test_listings_template_error_names_file_and_line(runner, files, tmp_path):
+    cat, _ = files
+    short = tmp_path / "short.csv"
+    short.write_text("market,sku,keywords\nUS,FRY,air fryer\n", encoding="utf-8")
+    templates = tmp_path / "tpl"
+    (templates / "amazon").mkdir(parents=True)
+    (templates / "amazon" / "title.j2").write_text("{{ item.product }}\n{{ item.price.nope }}\n", encoding="utf-8")
+    result = runner.invoke(cli, ["listings", str(short), "-c", str(cat), "--templates", str(templates),
+                                 "-o", str(tmp_path / "o"), "-q"])
+    assert result.exit_code == 1
+    assert "amazon/title.j2 line 2: UndefinedError" in result.stderr

@@ -198,8 +198,9 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
 
     Returns
     -------
-    DataFrame with ``LISTING_COLUMNS`` (one row per listing), or an empty one when ``collect`` is False.
-    ``.attrs["summary"]`` counts listings, repaired and failing ones per (channel, locale).
+    DataFrame with ``LISTING_COLUMNS`` (one row per listing), or an empty one when ``collect`` is False (for runs
+    too large to hold in memory; the files in ``output_dir`` have everything). ``.attrs["summary"]`` counts
+    listings, repaired and failing ones per (channel, locale).
 
     Examples
     --------
@@ -234,6 +235,7 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
         todo = jobs
 
     collected: list[dict] = []
+    tally = _Tally()
     with (progress("Writing listings", len(todo)) if progress else nullcontext(None)) as bar:
         for start in range(0, len(todo), CHUNK):
             chunk = []
@@ -246,22 +248,30 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
                                        by_sku, google, glosser)
             if parts is not None:
                 parts.write(chunk)
-            if collect and parts is None:
-                collected.extend(chunk)
+            if parts is None:
+                tally.add(chunk)
+                if collect:
+                    collected.extend(chunk)
             if bar is not None:
                 bar.update(len(chunk))
 
     if parts is not None:
         preview_env = jinja2.Environment(loader=jinja2.PackageLoader("sellglobal", "templates"), autoescape=True,
                                          undefined=jinja2.StrictUndefined)
-        with Exporter(out, seller_id=seller_id, base_url=base_url, preview_env=preview_env) as exporter:
-            for d in parts.read():
+        with Exporter(out, seller_id=seller_id, base_url=base_url, preview_env=preview_env) as exporter, \
+                (progress("Exporting", len(jobs)) if progress else nullcontext(None)) as bar:
+            for n, d in enumerate(parts.read(), start=1):
                 exporter.add(d)
+                tally.add([d])
                 if collect:
                     collected.append(d)
+                if bar is not None and n % CHUNK == 0:
+                    bar.update(CHUNK)
+            if bar is not None:
+                bar.update(len(jobs) % CHUNK)
         parts.remove()
     frame = pd.DataFrame(collected, columns=None if collected else LISTING_COLUMNS)
-    frame.attrs["summary"] = summarise(collected) if collect else []
+    frame.attrs["summary"] = tally.rows()
     return frame
 
 
@@ -319,16 +329,23 @@ def _add_google_categories(chunk: list[tuple[dict, tuple]], by_sku: dict, google
         d["google_product_category_path"] = path
 
 
-def summarise(listings: list[dict]) -> list[dict]:
-    """Per (channel, locale): listings, repaired (passing after repair) and failing ones."""
-    counts: Counter = Counter()
-    for d in listings:
-        key = (d["channel"], d["locale"])
-        counts[key + ("listings",)] += 1
-        if d["violations"]:
-            counts[key + ("failed",)] += 1
-        elif d["repairs"]:
-            counts[key + ("repaired",)] += 1
-    keys = sorted({k[:2] for k in counts})
-    return [{"channel": c, "locale": loc, "listings": counts[(c, loc, "listings")],
-             "repaired": counts[(c, loc, "repaired")], "failed": counts[(c, loc, "failed")]} for c, loc in keys]
+class _Tally:
+    """Per (channel, locale): listings, repaired (passing after repair) and failing ones, counted as they stream."""
+
+    def __init__(self):
+        self.counts: Counter = Counter()
+
+    def add(self, listings: list[dict]) -> None:
+        for d in listings:
+            key = (d["channel"], d["locale"])
+            self.counts[key + ("listings",)] += 1
+            if d["violations"]:
+                self.counts[key + ("failed",)] += 1
+            elif d["repairs"]:
+                self.counts[key + ("repaired",)] += 1
+
+    def rows(self) -> list[dict]:
+        keys = sorted({k[:2] for k in self.counts})
+        return [{"channel": c, "locale": loc, "listings": self.counts[(c, loc, "listings")],
+                 "repaired": self.counts[(c, loc, "repaired")], "failed": self.counts[(c, loc, "failed")]}
+                for c, loc in keys]
