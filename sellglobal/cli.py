@@ -1,7 +1,6 @@
 """Command line: thin click layer over the library (parse options -> call the library -> print)."""
 from __future__ import annotations
 
-import math
 import sys
 from contextlib import contextmanager
 from importlib import resources

@@ -10,7 +10,6 @@ from enum import Enum
 from pathlib import Path
 
 import jinja2
-from babel import Locale
 from babel.numbers import format_currency, format_decimal
 from babel.units import format_unit
 from jinja2.sandbox import SandboxedEnvironment
@@ -224,6 +223,8 @@ def secondary_words(product: str, keyword: str) -> str:
 def _said(phrase: str, said: str) -> bool:
     """True if the name or keywords already say a word of ``phrase`` ("Vollautomatisch" next to "Taschenschirm
     automatisch", "Extra thick" next to "thick yoga mat"): words compared by their first five letters."""
+    if phrase.casefold() in said.split():
+        return True
     stems = {w[:5] for w in re.findall(r"\w{4,}", said.casefold())}
     words = re.findall(r"\w{4,}", phrase.casefold())
     return any(any(st in w or w[:5] in st for st in stems) for w in words)
@@ -295,7 +296,6 @@ class Templates:
         if user_dir:
             loaders.append(jinja2.FileSystemLoader(str(user_dir)))
         loaders.append(jinja2.PackageLoader("sellglobal", "templates"))
-        self.user_dir = Path(user_dir) if user_dir else None
         self.env = SandboxedEnvironment(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
                                         autoescape=False, trim_blocks=True, lstrip_blocks=True)
         self.env.filters["headline"] = headline
@@ -333,7 +333,7 @@ class Templates:
 VIDEO_SECONDS = {"hook": 3, "shot": 4, "cta": 3}
 
 
-def parse_video(text: str, source: str) -> dict:
+def parse_video(text: str) -> dict:
     """Video template output -> script. Lines: ``hook: ...``, ``shot: ON-SCREEN // VOICE-OVER``, ``cta: ...``."""
     script: dict = {"hook": "", "shots": [], "cta": "", "seconds": 0}
     for line in text.splitlines():
@@ -421,7 +421,7 @@ def write_listing(item: Item, *, market: str, glossary: Glossary, templates: Tem
         if search_bytes else ""
     tag_limit, tag_chars = rules.value("tags", "max_items"), rules.value("tags", "item_max_chars")
     tags = [k for k in item.keywords if not tag_chars or len(k) <= tag_chars][: tag_limit or 13]
-    video = parse_video(templates.render(channel, "video", item, glossary), f"{channel}/video")
+    video = parse_video(templates.render(channel, "video", item, glossary))
 
     listing = Listing(sku=item.sku, market=market, locale=item.locale, channel=channel, title=title, bullets=bullets,
                       description=description, search_terms=search_terms, tags=tags, video_script=video,
@@ -438,7 +438,3 @@ def write_listing(item: Item, *, market: str, glossary: Glossary, templates: Tem
 def channel_rules(channel: str, rules_override: str | None = None) -> RuleSet:
     """The rule set of a channel (``amazon`` may be replaced by ``amazon-2026``)."""
     return rule_set(rules_override if rules_override and rules_override.split("-")[0] == channel else channel)
-
-
-def locale_display(locale: str) -> str:
-    return Locale.parse(_babel(locale)).get_display_name("en")

@@ -30,7 +30,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ..errors import InputFormatError, Problem, SchemaError
+from ..errors import Problem, SchemaError
 from .markets import country_code, market, market_from_domain
 from .tables import RawTable, parse_delimited, read_table, read_text, TEXT_SUFFIXES
 
