@@ -242,8 +242,9 @@ def build_item(product: dict, keywords: list[str], *, glossary: Glossary, channe
         lead = next((k for k in kws if detect(k) == lang), kws[0])
         kws = [lead] + [k for k in kws if k != lead]
         name = product_name(lead, lang)
-    elif lang == "en" and product.get("title_en") and not _CJK_RE.search(str(product["title_en"])):
-        name = str(product["title_en"]).strip()
+    elif lang == "en" and (english := next((str(t).strip() for t in (product.get("title_en"), title)
+                                            if t and not _CJK_RE.search(str(t)) and detect(str(t)) == "en"), None)):
+        name = english  # an English title from the catalogue itself
         kws = [name.lower()]
     elif (hit := glossary.find("products", title)) is not None:
         name = hit
