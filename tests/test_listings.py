@@ -386,3 +386,12 @@ def test_bad_shortlist_is_reported_with_row_and_column(tmp_path):
         sellglobal.listings(shortlist(), CATALOGUE, channels=["walmart"])
     with pytest.raises(ConfigError, match="--locale pt-BR: no glossary"):
         sellglobal.listings(shortlist(), CATALOGUE, locales=["pt-BR"])
+
+
+def test_english_catalogue_title_names_the_product_in_english_locales():
+    catalogue = pd.DataFrame({"sku": ["B1"], "title": ["Insulated Water Bottle 500ml"], "weight_kg": [0.4]})
+    short = pd.DataFrame({"market": ["US", "DE"], "sku": ["B1", "B1"], "keywords": ["", ""]})
+    out = sellglobal.listings(short, catalogue, channels=["ebay"]).set_index("market")
+    assert out.loc["US", "title"].startswith("Insulated Water Bottle") and "16.9 fl oz" in out.loc["US", "title"]
+    assert out.loc["US", "violations"] == []
+    assert out.loc["DE", "violations"][0].startswith("no product name in de-DE")  # no German words to use
