@@ -74,7 +74,8 @@ def plan(shortlist, catalogue: pd.DataFrame, *, channels: Sequence[str], locales
         raise SchemaError(problems)
     known = set(catalogue["sku"])
     rows = []
-    for i, rec in enumerate(frame.to_dict("records")):
+    wanted = [c for c in ("market", "sku", "keywords", "price", "currency") if c in frame.columns]
+    for i, rec in enumerate(frame[wanted].to_dict("records")):
         sku, code = str(rec["sku"]).strip(), str(rec["market"]).strip().upper()
         if code not in MARKETS:
             problems.append(Problem(table.name, f"unknown market {rec['market']!r}; use an ISO code such as US, DE",
