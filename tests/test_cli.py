@@ -134,7 +134,9 @@ def test_demo_end_to_end(runner, tmp_path):
     assert [d for d in listings if d["violations"]] == []
     wrong = [(d["locale"], name, text) for d in listings
              for name, text in (("title", d["title"]), ("bullets", "\n".join(d["bullets"])),
-                                ("description", d["description"]))
+                                ("description", d["description"]),
+                                ("video", " ".join([d["video_script"]["hook"], d["video_script"]["cta"]]
+                                                   + [s["voice_over"] for s in d["video_script"]["shots"]])))
              if detect(text) != d["locale"][:2]]
     assert wrong == []
     for page in ("en-US", "de-DE", "fr-FR", "es-ES", "ja-JP"):
