@@ -48,3 +48,7 @@ class EncoderError(SellglobalError, RuntimeError):
 
 class TemplateError(SellglobalError, ValueError):
     """A listing template cannot be loaded or rendered; the message names the template file and line."""
+
+
+class ModelError(SellglobalError, ValueError):
+    """A saved model cannot be trusted or read: unknown format version, a modified file, an untrusted type."""

@@ -214,55 +214,24 @@ def _why(row: pd.Series) -> str:
     return "; ".join(parts)
 
 
-def select(catalogue: str | os.PathLike | pd.DataFrame, signals: str | os.PathLike | pd.DataFrame
-           | Sequence[str | os.PathLike | pd.DataFrame], *, markets: str | Sequence[str] | None = None,
-           market_code: str | None = None, top: int = 20, min_margin: float | None = None,
-           max_weight_kg: float | None = None, exclude_category: Sequence[str] = (),
-           model: str | Encoder | None = None, cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
-           commerce: CommerceConfig | None = None, ranker=None, settings: MatchSettings | None = None,
-           progress: ProgressFactory | None = None) -> pd.DataFrame:
-    """Rank the catalogue's products for each market by the demand they match.
+@dataclass
+class FeatureTable:
+    """Everything select knows before ranking: per market, the feature rows of every credited product."""
 
-    Parameters
-    ----------
-    catalogue : path or DataFrame
-        Seller catalogue (see :func:`sellglobal.read_catalogue`).
-    signals : path, DataFrame or a list of them
-        Demand exports (see :func:`sellglobal.read_signals`).
-    markets : "US,DE" or list, optional
-        Markets to rank; default every market in the signals.
-    market_code : str, optional
-        Market for demand files that name none (``--market``).
-    top : int
-        Shortlist length per market.
-    min_margin, max_weight_kg, exclude_category :
-        Filters. A product whose margin is unknown is kept by ``min_margin`` and says so in ``why``.
-    model : str or Encoder, optional
-        Default: multilingual USE. Any sentence-transformers model name or folder.
-    commerce : CommerceConfig, optional
-        Exchange-rate, freight and fee tables.
-    ranker : estimator with ``predict(features)``, optional
-        Default: :class:`~sellglobal.models.ranker.DefaultRanker`.
+    markets: list[str]
+    demand: pd.DataFrame
+    catalogue: pd.DataFrame
+    features: dict[str, pd.DataFrame]
 
-    Returns
-    -------
-    DataFrame with columns ``SHORTLIST_COLUMNS``: one row per (market, product) in the shortlist, best first.
-    ``keywords`` lists the matched search terms in the market's language, best match first, joined by " | ".
-    ``.attrs["summary"]`` holds one dict per market (keywords, volume, matched products, covered share).
 
-    Examples
-    --------
-    >>> import pandas as pd, sellglobal
-    >>> cat = pd.DataFrame({"sku": ["A1", "B2"], "title": ["空气炸锅", "瑜伽垫"], "cost": [120, 20]})
-    >>> sig = pd.DataFrame({"market": ["US"], "keyword": ["air fryer"], "volume": [50000], "avg_price": [69.9]})
-    >>> sellglobal.select(cat, sig, use_cache=False)[["market", "rank", "sku"]]
-      market  rank sku
-    0     US     1  A1
-    """
+def feature_table(catalogue, signals, *, markets=None, market_code: str | None = None,
+                  max_weight_kg: float | None = None, exclude_category: Sequence[str] = (),
+                  model: str | Encoder | None = None, cache_dir=None, use_cache: bool = True,
+                  commerce: CommerceConfig | None = None, settings: MatchSettings | None = None,
+                  progress: ProgressFactory | None = None) -> FeatureTable:
+    """Read, filter, encode and match: the per-market feature rows that a ranker scores (see :func:`select`)."""
     commerce = commerce or CommerceConfig()
     settings = settings or MatchSettings()
-    if top < 1:
-        raise ConfigError(f"top must be 1 or more, got {top}")
     items = read_catalogue(catalogue)
     sources = signals if isinstance(signals, (list, tuple)) else [signals]
     demand = read_all_signals(sources, market_code=market_code)
@@ -293,33 +262,101 @@ def select(catalogue: str | os.PathLike | pd.DataFrame, signals: str | os.PathLi
         keyword_vectors = encoder.encode(demand["keyword"].tolist())
         if bar is not None:
             bar.update(len(demand))
-
-    ranker = ranker if ranker is not None else DefaultRanker()
-    if isinstance(ranker, DefaultRanker) and not hasattr(ranker, "weights_"):
-        ranker = ranker.fit(pd.DataFrame(columns=FEATURES))
-    frames, summary = [], []
+    features = {}
     with _bar(progress, "Scoring markets", len(wanted)) as bar:
         for code in wanted:
             mask = (demand["market"] == code).to_numpy()
             sub = demand[mask].reset_index(drop=True)
-            feats = market_features(items, product_vectors, sub, keyword_vectors[mask], code,
-                                    commerce=commerce, settings=settings) if len(items) else pd.DataFrame()
-            matched = len(feats)
-            if matched:
-                feats["score"] = ranker.predict(feats[FEATURES])
-                if min_margin is not None:
-                    feats = feats[~(feats["margin"] < min_margin)]
-                feats = feats.sort_values(["score", "demand_volume", "sku"], ascending=[False, False, True],
-                                          kind="stable").head(top).reset_index(drop=True)
-                feats["rank"] = np.arange(1, len(feats) + 1)
-                feats["why"] = [_why(row) for _, row in feats.iterrows()]
-                frames.append(feats)
-            covered = _covered_volume(sub, feats) if matched else 0.0
-            summary.append({"market": code, "keywords": len(sub), "volume": float(sub["volume"].sum()),
-                            "matched_products": matched, "shortlisted": len(feats) if matched else 0,
-                            "covered_share": covered})
+            features[code] = market_features(items, product_vectors, sub, keyword_vectors[mask], code,
+                                             commerce=commerce, settings=settings) if len(items) else pd.DataFrame()
             if bar is not None:
                 bar.update(1)
+    return FeatureTable(markets=wanted, demand=demand, catalogue=items, features=features)
+
+
+def load_ranker(ranker):
+    """None -> the default ranker; a model folder -> the trained ranker saved there; an estimator as it is."""
+    if ranker is None:
+        return DefaultRanker().fit(pd.DataFrame(columns=FEATURES))
+    if isinstance(ranker, (str, os.PathLike)):
+        from ..models.persist import load_model
+
+        return load_model(ranker).estimator
+    if isinstance(ranker, DefaultRanker) and not hasattr(ranker, "weights_"):
+        return ranker.fit(pd.DataFrame(columns=FEATURES))
+    return ranker
+
+
+def select(catalogue: str | os.PathLike | pd.DataFrame, signals: str | os.PathLike | pd.DataFrame
+           | Sequence[str | os.PathLike | pd.DataFrame], *, markets: str | Sequence[str] | None = None,
+           market_code: str | None = None, top: int = 20, min_margin: float | None = None,
+           max_weight_kg: float | None = None, exclude_category: Sequence[str] = (),
+           model: str | Encoder | None = None, cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
+           commerce: CommerceConfig | None = None, ranker=None, settings: MatchSettings | None = None,
+           progress: ProgressFactory | None = None) -> pd.DataFrame:
+    """Rank the catalogue's products for each market by the demand they match.
+
+    Parameters
+    ----------
+    catalogue : path or DataFrame
+        Seller catalogue (see :func:`sellglobal.read_catalogue`).
+    signals : path, DataFrame or a list of them
+        Demand exports (see :func:`sellglobal.read_signals`).
+    markets : "US,DE" or list, optional
+        Markets to rank; default every market in the signals.
+    market_code : str, optional
+        Market for demand files that name none (``--market``).
+    top : int
+        Shortlist length per market.
+    min_margin, max_weight_kg, exclude_category :
+        Filters. A product whose margin is unknown is kept by ``min_margin`` and says so in ``why``.
+    model : str or Encoder, optional
+        Default: multilingual USE. Any sentence-transformers model name or folder.
+    commerce : CommerceConfig, optional
+        Exchange-rate, freight and fee tables.
+    ranker : estimator with ``predict(features)``, or a model folder written by ``sellglobal train``, optional
+        Default: :class:`~sellglobal.models.ranker.DefaultRanker`.
+
+    Returns
+    -------
+    DataFrame with columns ``SHORTLIST_COLUMNS``: one row per (market, product) in the shortlist, best first.
+    ``keywords`` lists the matched search terms in the market's language, best match first, joined by " | ".
+    ``.attrs["summary"]`` holds one dict per market (keywords, volume, matched products, covered share).
+
+    Examples
+    --------
+    >>> import pandas as pd, sellglobal
+    >>> cat = pd.DataFrame({"sku": ["A1", "B2"], "title": ["空气炸锅", "瑜伽垫"], "cost": [120, 20]})
+    >>> sig = pd.DataFrame({"market": ["US"], "keyword": ["air fryer"], "volume": [50000], "avg_price": [69.9]})
+    >>> sellglobal.select(cat, sig, use_cache=False)[["market", "rank", "sku"]]
+      market  rank sku
+    0     US     1  A1
+    """
+    if top < 1:
+        raise ConfigError(f"top must be 1 or more, got {top}")
+    table = feature_table(catalogue, signals, markets=markets, market_code=market_code, max_weight_kg=max_weight_kg,
+                          exclude_category=exclude_category, model=model, cache_dir=cache_dir, use_cache=use_cache,
+                          commerce=commerce, settings=settings, progress=progress)
+    wanted, demand = table.markets, table.demand
+    ranker = load_ranker(ranker)
+    frames, summary = [], []
+    for code in wanted:
+        sub = demand[demand["market"] == code]
+        feats = table.features[code].copy()
+        matched = len(feats)
+        if matched:
+            feats["score"] = ranker.predict(feats[FEATURES])
+            if min_margin is not None:
+                feats = feats[~(feats["margin"] < min_margin)]
+            feats = feats.sort_values(["score", "demand_volume", "sku"], ascending=[False, False, True],
+                                      kind="stable").head(top).reset_index(drop=True)
+            feats["rank"] = np.arange(1, len(feats) + 1)
+            feats["why"] = [_why(row) for _, row in feats.iterrows()]
+            frames.append(feats)
+        covered = _covered_volume(sub, feats) if matched else 0.0
+        summary.append({"market": code, "keywords": len(sub), "volume": float(sub["volume"].sum()),
+                        "matched_products": matched, "shortlisted": len(feats) if matched else 0,
+                        "covered_share": covered})
     out = pd.concat(frames, ignore_index=True)[SHORTLIST_COLUMNS] if frames else \
         pd.DataFrame(columns=SHORTLIST_COLUMNS)
     out["rank"] = out["rank"].astype(int)
