@@ -63,14 +63,14 @@ def _summary(frame) -> str:
 
 
 def _run_select(catalogue, signals, markets, market_code, top, min_margin, max_weight_kg, exclude_category, model,
-                cache_dir, no_cache, costs, quiet):
+                cache_dir, no_cache, costs, quiet, ranker=None):
     from .selection.commerce import CommerceConfig
     from .selection.select import select
 
     return select(catalogue, list(signals), markets=markets, market_code=market_code, top=top, min_margin=min_margin,
                   max_weight_kg=max_weight_kg, exclude_category=exclude_category, model=model, cache_dir=cache_dir,
                   use_cache=not no_cache, commerce=CommerceConfig.from_file(costs) if costs else None,
-                  progress=_progress_factory(quiet))
+                  progress=_progress_factory(quiet), ranker=ranker)
 
 
 def _emit(frame, output: str | None, quiet: bool) -> None:
@@ -87,9 +87,10 @@ def _emit(frame, output: str | None, quiet: bool) -> None:
 
 
 _select_options = [
-    click.option("--signals", "-s", multiple=True, required=True, type=click.Path(dir_okay=False),
+    click.option("--signals", "-s", multiple=True, required=True, metavar="[MARKET:]FILE",
                  help="Demand export (Amazon Brand Analytics, Keyword Planner, Google Trends, Helium 10, "
-                      "Jungle Scout or canonical CSV). Repeat for several files."),
+                      "Jungle Scout or canonical CSV); DE:file.csv names the market of a file that has none. "
+                      "Repeat for several files."),
     click.option("--market", "market_code", metavar="CODE", help="Market (ISO code) for demand files that name none."),
     click.option("--markets", metavar="US,DE,...", help="Markets to rank (default: every market in the signals)."),
     click.option("--top", default=20, show_default=True, type=click.IntRange(min=1), help="Shortlist length per market."),
@@ -120,8 +121,10 @@ def _with_options(options):
 @cli.command()
 @click.argument("catalogue", type=click.Path(dir_okay=False))
 @_with_options(_select_options)
+@click.option("--ranker", type=click.Path(file_okay=False, exists=True),
+              help="A model folder written by sellglobal train (default: the hand-set default ranker).")
 def select(catalogue, signals, market_code, markets, top, min_margin, max_weight_kg, exclude_category, model,
-           cache_dir, no_cache, costs, output, quiet):
+           cache_dir, no_cache, costs, output, quiet, ranker):
     """Rank CATALOGUE against overseas demand: which products to list in which market.
 
     Writes one row per (market, product) in the shortlist: market, rank, sku, title, score, demand_volume,
@@ -133,7 +136,7 @@ def select(catalogue, signals, market_code, markets, top, min_margin, max_weight
     """
     _check_output(output)
     frame = _run_select(catalogue, signals, markets, market_code, top, min_margin, max_weight_kg, exclude_category,
-                        model, cache_dir, no_cache, costs, quiet)
+                        model, cache_dir, no_cache, costs, quiet, ranker=ranker)
     _emit(frame, output, quiet)
 
 
@@ -195,6 +198,162 @@ def listings(shortlist, catalogue, channels, locales, templates, glossary, amazo
         click.echo(_listing_summary(summary), err=True)
     click.echo(f"{sum(s['listings'] for s in summary)} listings: {(out / 'listings.jsonl').resolve()}")
     click.echo(f"validation report: {(out / 'validation.csv').resolve()}")
+
+
+def _metrics_table(metrics: dict, names: list[str]) -> str:
+    cols = ["ndcg@10", "map", "recall@10", "recall@50"]
+    lines = [f"{'':<10}" + "".join(f"{c:>11}" for c in cols)]
+    for name in names:
+        lines.append(f"{name:<10}" + "".join(f"{metrics[name].get(c, 0.0):>11.3f}" for c in cols))
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("history", type=click.Path(dir_okay=False, exists=True))
+@click.option("--catalogue", "-c", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="The catalogue the history's SKUs come from.")
+@click.option("--signals", "-s", multiple=True, required=True, metavar="[MARKET:]FILE",
+              help="Demand exports for the history's markets (as for select; DE:file.csv names a file's market). "
+                   "Repeat for several files.")
+@click.option("--market", "market_code", metavar="CODE",
+              help="Market (ISO code) for a history or demand file that names none, such as a business report.")
+@click.option("--model", help="Encoder for matching (as for select).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Embedding cache folder.")
+@click.option("--fine-tune-encoder", is_flag=True,
+              help="Also fine-tune a sentence-transformers encoder on (keyword, product) pairs of well-selling "
+                   "products and save it in MODEL_DIR/encoder (needs the st extra).")
+@click.option("--base-encoder", default="all-MiniLM-L6-v2", show_default=True,
+              help="sentence-transformers model to fine-tune.")
+@click.option("--epochs", default=1, show_default=True, type=click.IntRange(min=1), help="Fine-tuning epochs.")
+@click.option("-o", "--output", "model_dir", required=True, type=click.Path(file_okay=False),
+              help="Model folder to write.")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object on stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars on stderr.")
+def train(history, catalogue, signals, market_code, model, cache_dir, fine_tune_encoder, base_encoder, epochs,
+          model_dir, as_json, quiet):
+    """Train the ranker on sales HISTORY (market, sku, units/revenue/conversion/grade, or a business report).
+
+    Cross-validates by market (whole markets held out) and reports nDCG@10, MAP and Recall@k of the trained ranker
+    next to the default ranker, then fits on all the history and writes MODEL_DIR (config.json, the estimator
+    saved with skops, README.md model card, and encoder/ with --fine-tune-encoder). Use it with select --ranker.
+
+    Example:
+
+        sellglobal train history.csv -c catalogue.csv -s amazon_ba_US.csv -s kp_DE.csv --market DE -o models/v1
+    """
+    import json
+
+    from .models.persist import save_model
+    from .models.training import train as run_train
+    from .selection.select import feature_table
+
+    table = feature_table(catalogue, list(signals), market_code=market_code, model=model, cache_dir=cache_dir,
+                          progress=_progress_factory(quiet))
+    result = run_train(history, table.features, table.catalogue, market_code=market_code)
+    training = {"history": str(history), "rows": len(result.table), "markets": sorted(result.table["market"].unique()),
+                "relevance": "grade column, else units/revenue/conversion binned in thirds per market (0 = no sale)"}
+    if fine_tune_encoder:
+        from .models.finetune import fine_tune, training_pairs
+
+        pairs = training_pairs(result.table, table.catalogue)
+        if not quiet:
+            click.echo(f"fine-tuning {base_encoder} on {len(pairs)} keyword-product pairs ...", err=True)
+        fine_tune(pairs, Path(model_dir) / "encoder", base=base_encoder, epochs=epochs)
+        training.update(encoder_base=base_encoder, encoder_pairs=len(pairs), encoder_epochs=epochs)
+    path = save_model(model_dir, result.estimator, metrics=result.metrics, data_hash=result.data_hash,
+                      training=training)
+    if as_json:
+        click.echo(json.dumps({"trained": result.metrics["trained"], "default": result.metrics["default"]}))
+    else:
+        click.echo(_metrics_table(result.metrics, ["trained", "default"]))
+        click.echo(result.metrics["verdict"])
+        click.echo(f"model: {path.resolve()}")
+
+
+@cli.command()
+@click.option("--relevance", "-r", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="Judged pairs: columns query, sku, grade (0 to 3).")
+@click.option("--catalogue", "-c", required=True, type=click.Path(dir_okay=False, exists=True))
+@click.option("--model", help="Encoder: use-multilingual-v3 (default), all-MiniLM-L6-v2 or a sentence-transformers "
+                              "folder.")
+@click.option("--ranker", type=click.Path(file_okay=False, exists=True),
+              help="A model folder: its fine-tuned encoder is evaluated (unless --model is given).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Embedding cache folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object on stdout.")
+def evaluate(relevance, catalogue, model, ranker, cache_dir, as_json):
+    """Rank the catalogue for each query of a relevance file, with the encoder and with BM25, in the same run.
+
+    Prints nDCG@10, MAP, Recall@10 and Recall@50 of both.
+
+    Example:
+
+        sellglobal evaluate --relevance judged.csv --catalogue catalogue.csv --ranker models/v1 --json
+    """
+    import json
+
+    from .models.retrieval import evaluate as run
+
+    if ranker and not model:
+        from .models.persist import load_model
+
+        loaded = load_model(ranker)
+        if loaded.encoder_path is None:
+            raise click.UsageError(f"--ranker {ranker}: this model has no fine-tuned encoder to evaluate; "
+                                   "train it with --fine-tune-encoder or pass --model")
+        model = str(loaded.encoder_path)
+    result = run(relevance, catalogue, model=model, cache_dir=cache_dir)
+    if as_json:
+        click.echo(json.dumps({"model": result["model"], "bm25": result["bm25"]}))
+    else:
+        click.echo(_metrics_table(result, ["model", "bm25"]))
+        click.echo(f"{result['model']['queries']} queries; model = {result['model']['name']}")
+
+
+@cli.group()
+def models():
+    """List and inspect model folders written by sellglobal train.
+
+    Example:
+
+        sellglobal models list models/
+    """
+
+
+@models.command("list")
+@click.argument("directory", default=".", type=click.Path(file_okay=False, exists=True))
+def models_list(directory):
+    """List the model folders in DIRECTORY (and DIRECTORY itself), newest first.
+
+    Example:
+
+        sellglobal models list models/
+    """
+    from .models.persist import list_models
+
+    found = sorted(list_models(directory), key=lambda m: m["created"] or "", reverse=True)
+    if not found:
+        click.echo(f"no models in {directory}", err=True)
+        return
+    click.echo(f"{'created':<26}{'nDCG@10':>8}{'default':>9}  {'encoder':<8} path")
+    for m in found:
+        trained, default = m["metrics"].get("trained", {}), m["metrics"].get("default", {})
+        click.echo(f"{m['created'] or '-':<26}{trained.get('ndcg@10', float('nan')):>8.3f}"
+                   f"{default.get('ndcg@10', float('nan')):>9.3f}  {'yes' if m['encoder'] else 'no':<8} {m['path']}")
+
+
+@models.command("show")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True))
+def models_show(directory):
+    """Check a model folder (format, file hash, trusted types) and print its model card.
+
+    Example:
+
+        sellglobal models show models/v1
+    """
+    from .models.persist import load_model
+
+    loaded = load_model(directory)
+    click.echo((loaded.path / "README.md").read_text(encoding="utf-8"))
 
 
 def demo_dir() -> Path:

@@ -22,7 +22,8 @@ def files(tmp_path):
     return cat, sig
 
 
-@pytest.mark.parametrize("command", [[], ["select"], ["listings"], ["demo"]])
+@pytest.mark.parametrize("command", [[], ["select"], ["listings"], ["train"], ["evaluate"], ["models"],
+                                     ["models", "list"], ["models", "show"], ["demo"]])
 def test_every_command_has_help_with_an_example(runner, command):
     result = runner.invoke(cli, command + ["--help"])
     assert result.exit_code == 0

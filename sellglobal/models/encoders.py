@@ -63,6 +63,14 @@ class USEEncoder:
         return _normalise(np.vstack(parts))
 
 
+def _weights_digest(folder: Path) -> str:
+    h = hashlib.blake2b(digest_size=8)
+    for f in sorted(folder.rglob("*")):
+        if f.suffix in (".safetensors", ".bin", ".pt") and f.is_file():
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
 class SentenceTransformerEncoder:
     """Any sentence-transformers model: a local folder, or a name already in the local Hugging Face cache.
 
@@ -74,6 +82,10 @@ class SentenceTransformerEncoder:
         self.batch_size = batch_size
         self.name = f"st:{model}"
         self._st = None
+        if Path(model).is_dir():
+            # a local folder may be retrained in place (sellglobal train --fine-tune-encoder): the cache key must
+            # change with its weights
+            self.name = f"st:{Path(model).resolve()}@{_weights_digest(Path(model))}"
         model = self._load()
         self.dim = model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") \
             else model.get_sentence_embedding_dimension()
@@ -97,6 +109,8 @@ class SentenceTransformerEncoder:
         local = Path(path).exists()
         # Never reach for a hub at run time: sellers sit behind firewalls, and this must fail fast, not hang.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # stderr is for sellglobal's own progress
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         try:
             self._st = SentenceTransformer(path, device="cpu", local_files_only=not local or None) if not local \
                 else SentenceTransformer(path, device="cpu")

@@ -502,9 +502,27 @@ def _finish(out: pd.DataFrame, ctx: _Ctx) -> pd.DataFrame:
     return out[DEMAND_COLUMNS].reset_index(drop=True)
 
 
+def split_market_prefix(source) -> tuple[object, str | None]:
+    """``"DE:keyword_planner.csv"`` -> (``"keyword_planner.csv"``, ``"DE"``): the market a file was exported for,
+    written in front of its name. Anything else is returned as it is, with no market."""
+    if isinstance(source, str) and len(source) > 3 and source[2] == ":" and source[:2].isalpha() \
+            and source[:2].isupper():
+        from .markets import MARKETS
+
+        if source[:2] in MARKETS or source[:2] == "UK":
+            return source[3:], source[:2]
+    return source, None
+
+
 def read_all_signals(sources, *, market_code: str | None = None) -> pd.DataFrame:
-    """Read several demand files and merge duplicates of a (market, keyword) pair, keeping the largest volume."""
-    frames = [read_signals(s, market_code=market_code) for s in sources]
+    """Read several demand files and merge duplicates of a (market, keyword) pair, keeping the largest volume.
+
+    A file name may carry its market in front (``DE:kp.csv``), which wins over ``market_code`` for that file.
+    """
+    frames = []
+    for s in sources:
+        path, prefix = split_market_prefix(s)
+        frames.append(read_signals(path, market_code=prefix or market_code))
     if not frames:
         raise SchemaError([Problem("--signals", "no demand file given; pass at least one --signals FILE")])
     frame = pd.concat(frames, ignore_index=True)

@@ -334,6 +334,13 @@ def select(catalogue: str | os.PathLike | pd.DataFrame, signals: str | os.PathLi
     """
     if top < 1:
         raise ConfigError(f"top must be 1 or more, got {top}")
+    if isinstance(ranker, (str, os.PathLike)):
+        from ..models.persist import load_model
+
+        loaded = load_model(ranker)
+        ranker = loaded.estimator
+        if model is None and loaded.encoder_path is not None:
+            model = str(loaded.encoder_path)  # the model's fine-tuned encoder, unless --model says otherwise
     table = feature_table(catalogue, signals, markets=markets, market_code=market_code, max_weight_kg=max_weight_kg,
                           exclude_category=exclude_category, model=model, cache_dir=cache_dir, use_cache=use_cache,
                           commerce=commerce, settings=settings, progress=progress)
