@@ -190,3 +190,23 @@ def test_sales_talk_and_colours_are_not_matched():
     assert strip_noise("Air Fryer Black") == "Air Fryer"
     assert strip_noise("white noise machine") == "white noise machine"
     assert strip_noise("黑色") == "黑色"  # nothing left: keep the text
+
+
+def test_sized_long_tail_keyword_is_the_same_product():
+    from sellglobal.selection.select import _sized
+
+    assert _sized("air fryer 5 quart", "air fryer")
+    assert not _sized("air fryer liners", "air fryer")  # an accessory, not a size
+    assert not _sized("5 quart pot", "air fryer")
+
+
+def test_uncovered_demand_is_listed_with_the_nearest_product(encoder):
+    from sellglobal.selection.select import feature_table
+
+    catalogue = pd.DataFrame({"sku": ["BAG", "MAT"], "title": ["真空压缩袋 衣物收纳", "加厚防滑瑜伽垫"]})
+    signals = pd.DataFrame({"market": "US", "keyword": ["robot vacuum", "vacuum storage bags", "yoga mat"],
+                            "volume": [300000, 20000, 10000]})
+    table = feature_table(catalogue, signals, model=encoder, use_cache=False)
+    gap = table.uncovered["US"]
+    assert gap["keyword"].tolist() == ["robot vacuum"]
+    assert gap.loc[0, "volume"] == 300000 and gap.loc[0, "nearest_sku"] == "BAG"

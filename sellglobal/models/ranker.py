@@ -67,11 +67,15 @@ class DefaultRanker(BaseEstimator):
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return self.score_parts(X).sum(axis=1).to_numpy()
+
+    def score_parts(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Each term's contribution to the score (columns demand, match, growth, margin, competition); the score is
+        their sum."""
         weights = getattr(self, "weights_", None) or {**DEFAULT_WEIGHTS, **(self.weights or {})}
         terms = feature_terms(X)
-        return (weights["demand"] * terms["demand"] + weights["match"] * terms["match"]
-                + weights["growth"] * terms["growth"] + weights["margin"] * terms["margin"]
-                - weights["competition"] * terms["competition"]).to_numpy()
+        sign = {"competition": -1.0}
+        return pd.DataFrame({k: sign.get(k, 1.0) * weights[k] * terms[k] for k in DEFAULT_WEIGHTS}, index=X.index)
 
 
 RANKING_INPUTS = ["log demand share", "match", "log keywords", "growth", "margin", "competition"]
@@ -166,3 +170,9 @@ class PairwiseRanker(BaseEstimator):
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return self.scaler_.transform(ranking_matrix(X)) @ self.coef_
+
+    def score_parts(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Each input's contribution to the score (weight x standardised input, one column per
+        ``RANKING_INPUTS``); the score is their sum."""
+        return pd.DataFrame(self.scaler_.transform(ranking_matrix(X)) * self.coef_, columns=RANKING_INPUTS,
+                            index=X.index)

@@ -55,22 +55,27 @@ class CommerceConfig:
             raise ConfigError(f"{path}: file not found") from None
         except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
             raise ConfigError(f"{path}: not valid {path.suffix[1:] or 'JSON'}: {exc}") from None
+        return cls.from_dict(raw, source=str(path))
+
+    @classmethod
+    def from_dict(cls, raw: dict, *, source: str = "costs") -> "CommerceConfig":
+        """Overrides as a mapping (the ``[costs]`` table of a project file, say), merged into the defaults."""
         config = cls()
         known = {f.name for f in fields(cls)}
         for key, value in raw.items():
             if key not in known:
-                raise ConfigError(f"{path}: unknown key {key!r}; use one of {', '.join(sorted(known))}")
+                raise ConfigError(f"{source}: unknown key {key!r}; use one of {', '.join(sorted(known))}")
             current = getattr(config, key)
             if isinstance(current, dict):
                 if not isinstance(value, dict):
-                    raise ConfigError(f"{path}: {key} must be a table of code = number")
+                    raise ConfigError(f"{source}: {key} must be a table of code = number")
                 for code, number in value.items():
-                    if not isinstance(number, (int, float)) or number < 0:
-                        raise ConfigError(f"{path}: {key}.{code} = {number!r} must be a number, 0 or more")
+                    if not isinstance(number, (int, float)) or isinstance(number, bool) or number < 0:
+                        raise ConfigError(f"{source}: {key}.{code} = {number!r} must be a number, 0 or more")
                     current[code.upper()] = float(number)
             else:
-                if not isinstance(value, (int, float)) or value <= 0:
-                    raise ConfigError(f"{path}: {key} = {value!r} must be a positive number")
+                if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                    raise ConfigError(f"{source}: {key} = {value!r} must be a positive number")
                 setattr(config, key, float(value))
         return config
 

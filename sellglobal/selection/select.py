@@ -5,7 +5,7 @@ import math
 import os
 import re
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -41,7 +41,8 @@ class MatchSettings:
     market (more than ``product_margin``, fading to nothing over ``product_band``) names a different product. This
     is what stops demand that nothing in the catalogue serves ("robot vacuum" against a car vacuum cleaner and
     vacuum storage bags) from crediting its nearest neighbour. A keyword whose words all appear in the product's
-    best keyword is exempt: "swim goggles" is the head term of "anti fog swim goggles", not another product.
+    best keyword is exempt: "swim goggles" is the head term of "anti fog swim goggles", not another product; so is
+    the best keyword with a size added ("air fryer 5 quart").
 
     A keyword that credits several distinct products splits its searches between them (see ``_split``); variants
     of one product (vectors at least ``same_product_similarity`` alike) share in full.
@@ -98,12 +99,14 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
     competition = demand["competition"].to_numpy(dtype=float)
     keywords = demand["keyword"].to_numpy()
     rows = []
+    keyword_confidence = np.zeros(len(demand))
     for p, hits in credited.items():
         hits.sort(key=lambda h: (-h[1], -volumes[h[0]]))
         j_all = np.array([h[0] for h in hits])
         sims = np.array([h[1] for h in hits])
         best_kw = keywords[product_best_kw[p]]
-        same_side = np.array([1.0 if _head_of(keywords[h[0]], best_kw) else 0.0 for h in hits])
+        same_side = np.array([1.0 if _head_of(keywords[h[0]], best_kw) or _sized(keywords[h[0]], best_kw) else 0.0
+                              for h in hits])
         confidence = np.clip((sims - settings.min_similarity) / span, 0, 1) * np.maximum(same_side, np.clip(
             1 - (product_best[p] - sims - settings.product_margin) / settings.product_band, 0, 1)) * np.array(
             [h[2] for h in hits])
@@ -111,6 +114,7 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
             continue
         hits = [h for h, c in zip(hits, confidence) if c > 0]
         j_all, confidence = j_all[confidence > 0], confidence[confidence > 0]
+        np.maximum.at(keyword_confidence, j_all, confidence)
         vol = volumes[j_all] * confidence
         # Weak credits add their share of volume, but only confident matches are listed as the product's keywords
         # (the listings are written from them).
@@ -135,6 +139,15 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
     out = pd.DataFrame(rows)
     if len(out):
         out["demand_rel"] = out["demand_volume"] / (out["demand_volume"].max() or 1.0)
+    # Demand nothing in the catalogue serves: keywords no product is a confident match for, with the nearest
+    # product and its similarity, so that a seller sees what to source.
+    gap = keyword_confidence < settings.list_confidence
+    nearest = matches.kw_idx[:, 0]
+    out.attrs["uncovered"] = pd.DataFrame({
+        "keyword": keywords[gap], "volume": volumes[gap], "covered": keyword_confidence[gap],
+        "nearest_sku": [catalogue.iloc[i]["sku"] if i >= 0 else "" for i in nearest[gap]],
+        "nearest_similarity": matches.kw_sim[gap, 0]}).sort_values("volume", ascending=False, kind="stable") \
+        .reset_index(drop=True)
     return out
 
 
@@ -163,6 +176,14 @@ def _head_of(keyword: str, longer: str) -> bool:
     words, other = keyword.casefold().split(), longer.casefold()
     # scripts written without spaces (Chinese, Japanese) are matched as substrings
     return bool(words) and all(w in other.split() or (_UNSPACED_RE.search(w) and w in other) for w in words)
+
+
+def _sized(keyword: str, best: str) -> bool:
+    """True if ``keyword`` is the product's best keyword plus a size ("air fryer 5 quart" next to "air fryer"): the
+    same product in a size. Other additions ("air fryer liners", "yoga mat bag") name accessories, so only a number
+    counts."""
+    extra = [w for w in keyword.casefold().split() if w not in best.casefold().split()]
+    return _head_of(best, keyword) and any(any(c.isdigit() for c in w) for w in extra)
 
 
 def _split(product_vectors: np.ndarray, idx: np.ndarray, sims: np.ndarray, settings: MatchSettings) -> np.ndarray:
@@ -222,6 +243,7 @@ class FeatureTable:
     demand: pd.DataFrame
     catalogue: pd.DataFrame
     features: dict[str, pd.DataFrame]
+    uncovered: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def feature_table(catalogue, signals, *, markets=None, market_code: str | None = None,
@@ -262,16 +284,18 @@ def feature_table(catalogue, signals, *, markets=None, market_code: str | None =
         keyword_vectors = encoder.encode(demand["keyword"].tolist())
         if bar is not None:
             bar.update(len(demand))
-    features = {}
+    features, uncovered = {}, {}
     with _bar(progress, "Scoring markets", len(wanted)) as bar:
         for code in wanted:
             mask = (demand["market"] == code).to_numpy()
             sub = demand[mask].reset_index(drop=True)
-            features[code] = market_features(items, product_vectors, sub, keyword_vectors[mask], code,
-                                             commerce=commerce, settings=settings) if len(items) else pd.DataFrame()
+            feats = market_features(items, product_vectors, sub, keyword_vectors[mask], code,
+                                    commerce=commerce, settings=settings) if len(items) else pd.DataFrame()
+            uncovered[code] = feats.attrs.pop("uncovered", sub[["keyword", "volume"]])
+            features[code] = feats
             if bar is not None:
                 bar.update(1)
-    return FeatureTable(markets=wanted, demand=demand, catalogue=items, features=features)
+    return FeatureTable(markets=wanted, demand=demand, catalogue=items, features=features, uncovered=uncovered)
 
 
 def load_ranker(ranker):
