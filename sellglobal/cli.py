@@ -367,45 +367,73 @@ DEMO_MARKETS = {"helium10_cerebro_US.csv": "US", "keyword_planner_DE.csv": "DE",
                 "keyword_planner_JP.csv": "JP"}
 
 
-# The demo's channels: those whose exports need nothing the demo catalogue lacks (Google needs shop links and images).
-DEMO_CHANNELS = ["amazon", "shopify", "ebay", "tiktok"]
+def _run_project(project, output, ui_lang, cache_dir, quiet, heading):
+    from .project import run as run_project
+
+    result = run_project(project, output=output, ui_lang=ui_lang, cache_dir=cache_dir,
+                         progress=_progress_factory(quiet))
+    if not quiet:
+        shortlist = __import__("pandas").read_csv(result.shortlist)
+        shortlist.attrs["summary"] = result.summary
+        click.echo(_summary(shortlist), err=True)
+        click.echo(_listing_summary(result.listing_summary), err=True)
+    click.echo(heading)
+    for p in result.outputs:
+        click.echo(f"  {Path(p).resolve()}")
+    click.echo(f"Report: {result.report.resolve()}")
+
+
+@cli.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Replace an existing sellglobal.toml.")
+def init(directory, force):
+    """Write a commented project file, DIRECTORY/sellglobal.toml, to edit and then run.
+
+    Example:
+
+        sellglobal init my-shop && sellglobal run my-shop/sellglobal.toml
+    """
+    from .project import write_template
+
+    path = write_template(directory, force=force)
+    click.echo(f"wrote {path.resolve()}; edit the paths, markets and channels, then: sellglobal run {path}")
+
+
+@cli.command()
+@click.argument("project_file", default="sellglobal.toml", type=click.Path(dir_okay=False))
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False), help="Output folder (default: the project's).")
+@click.option("--ui-lang", type=click.Choice(["zh", "en"]), help="Report language (default: the project's, zh).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Embedding cache folder.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or summaries on stderr.")
+def run(project_file, output_dir, ui_lang, cache_dir, quiet):
+    """Run a project: select, then listings, then the report, in one go.
+
+    Prints where everything was written, the report last.
+
+    Example:
+
+        sellglobal run sellglobal.toml --ui-lang en
+    """
+    from .project import load_project
+
+    _run_project(load_project(project_file), output_dir, ui_lang, cache_dir, quiet, "Outputs:")
 
 
 @cli.command()
 @click.option("-o", "--output-dir", default="demo-output", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the demo's outputs.")
-@click.option("--top", default=20, show_default=True, type=click.IntRange(min=1), help="Shortlist length per market.")
+@click.option("--ui-lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Report language.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Embedding cache folder.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or summary on stderr.")
-def demo(output_dir, top, cache_dir, quiet):
-    """Run select, then listings, on the bundled illustrative demo data (300 products; US, DE, FR, ES, JP demand).
+def demo(output_dir, ui_lang, cache_dir, quiet):
+    """Run the bundled demo project: select, listings and the report on illustrative data (300 products; US, DE,
+    FR, ES, JP demand).
 
     Example:
 
-        sellglobal demo -o demo-output
+        sellglobal demo -o demo-output --ui-lang en
     """
-    import pandas as pd
+    from .project import load_project
 
-    from .listings.generate import listings as run_listings
-    from .selection.demand import read_signals
-    from .selection.select import select as run
-    from .selection.tables import write_table
-
-    data = demo_dir()
-    frames = [read_signals(data / name, market_code=DEMO_MARKETS.get(name)) for name in DEMO_SIGNALS]
-    shortlist = run(data / "catalogue.csv", [pd.concat(frames, ignore_index=True)], top=top, cache_dir=cache_dir,
-                    progress=_progress_factory(quiet))
-    out = Path(output_dir)
-    path = write_table(shortlist, out / "shortlist.csv")
-    write_table(shortlist, out / "shortlist.xlsx")
-    if not quiet:
-        click.echo(_summary(shortlist), err=True)
-    written = run_listings(shortlist, data / "catalogue.csv", channels=DEMO_CHANNELS, output_dir=out / "listings",
-                           cache_dir=cache_dir, progress=_progress_factory(quiet), collect=False)
-    if not quiet:
-        click.echo(_listing_summary(written.attrs["summary"]), err=True)
-    previews = sorted((out / "listings" / "preview").glob("*.html"))
-    click.echo("Demo outputs (illustrative data):")
-    for p in [path, out / "shortlist.xlsx", out / "listings" / "listings.jsonl", out / "listings" / "validation.csv",
-              *previews]:
-        click.echo(f"  {Path(p).resolve()}")
+    _run_project(load_project(demo_dir() / "project.toml"), output_dir, ui_lang, cache_dir, quiet,
+                 "Demo outputs (illustrative data):")

@@ -368,11 +368,15 @@ def select(catalogue: str | os.PathLike | pd.DataFrame, signals: str | os.PathLi
     table = feature_table(catalogue, signals, markets=markets, market_code=market_code, max_weight_kg=max_weight_kg,
                           exclude_category=exclude_category, model=model, cache_dir=cache_dir, use_cache=use_cache,
                           commerce=commerce, settings=settings, progress=progress)
-    wanted, demand = table.markets, table.demand
+    return rank(table, ranker=ranker, top=top, min_margin=min_margin)
+
+
+def rank(table: FeatureTable, *, ranker=None, top: int = 20, min_margin: float | None = None) -> pd.DataFrame:
+    """The shortlist: score every credited product of each market with ``ranker``, filter, keep the ``top``."""
     ranker = load_ranker(ranker)
     frames, summary = [], []
-    for code in wanted:
-        sub = demand[demand["market"] == code]
+    for code in table.markets:
+        sub = table.demand[table.demand["market"] == code]
         feats = table.features[code].copy()
         matched = len(feats)
         if matched:

@@ -174,6 +174,12 @@ def _cell_to_str(value) -> str:
     return str(value)
 
 
+def _umask_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None):
     """Open a temporary file beside ``path`` for writing; on success it replaces ``path``, on failure it vanishes.
@@ -187,6 +193,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None 
         with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding,
                        newline=None if "b" in mode else newline) as fh:
             yield fh
+        os.chmod(tmp, _umask_mode())  # mkstemp makes 0600; the output is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -214,6 +221,7 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
             frame.to_json(tmp, orient="records", force_ascii=False, indent=1)
         else:
             frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
