@@ -135,7 +135,7 @@ def load_project(path: str | os.PathLike, *, check_files: bool = True) -> Projec
 
     def problem(message: str, table: str, key: str | None = None, index: int = 0):
         line = lines.of(table, key, index)
-        problems.append(Problem(name, message, row=line))
+        problems.append(Problem(f"{name} line {line}" if line else name, message))
 
     known_tables = set(SCHEMA) | {"costs"}
     for table in raw:

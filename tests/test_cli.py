@@ -118,6 +118,7 @@ def test_demo_end_to_end(runner, tmp_path):
     assert set(shortlist["market"]) == {"US", "DE", "FR", "ES", "JP"}
     assert shortlist.groupby("market").size().min() == 20
     assert str(tmp_path / "demo" / "shortlist.csv") in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == f"Report: {(tmp_path / 'demo' / 'report.html').resolve()}"
     # Products nobody abroad searches for (X..: spring couplets, abacus, ...) never make the shortlist.
     assert not shortlist["sku"].str.startswith("X").any()
     # ... and the demo writes listings: 5 locales x 4 channels, none breaking a rule after repair, each text in
