@@ -202,7 +202,8 @@ class CachedEncoder:
         self.encoder = encoder
         self.name = encoder.name
         self.dim = encoder.dim
-        self.cache = EmbeddingCache(cache_dir or default_cache_dir(), encoder.name, encoder.dim)
+        self.cache_dir = Path(cache_dir or default_cache_dir())
+        self.cache = EmbeddingCache(self.cache_dir, encoder.name, encoder.dim)
         self.progress = progress
         self.chunk_size = chunk_size
         self.encoded = 0

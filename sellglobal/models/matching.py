@@ -68,11 +68,53 @@ def combine_views(views: ProductViews, vectors: np.ndarray,
     return out / norms
 
 
+# Bump when the views or their combination change: it keys the cache of finished product vectors.
+VIEWS_VERSION = "views-1"
+
+
 def embed_products(titles: Sequence[str], titles_en: Sequence[str] | None, encoder: Encoder, *,
                    glosser: Glosser | None = None, use_gloss: bool = True) -> np.ndarray:
-    """Product vectors for matching (views encoded, then combined)."""
-    views = product_views(titles, titles_en, glosser=glosser, use_gloss=use_gloss)
-    return combine_views(views, encoder.encode(views.texts))
+    """Product vectors for matching (views encoded, then combined).
+
+    With a :class:`~.encoders.CachedEncoder` the finished vector of each product is cached too, keyed by its
+    title and English title: a rerun on an unchanged catalogue neither glosses nor encodes anything.
+    """
+    titles = [str(t or "") for t in titles]
+    english = [str(t or "") for t in titles_en] if titles_en is not None else [""] * len(titles)
+    cache = _product_cache(encoder, use_gloss)
+    if cache is None:
+        views = product_views(titles, titles_en, glosser=glosser, use_gloss=use_gloss)
+        return combine_views(views, encoder.encode(views.texts))
+    from .encoders import EmbeddingCache
+
+    keys = [EmbeddingCache.key(f"{t}\x1f{e}") for t, e in zip(titles, english)]
+    found = cache.get_many(list(dict.fromkeys(keys)))
+    missing = [i for i, k in enumerate(keys) if k not in found]
+    if missing:
+        views = product_views([titles[i] for i in missing], [english[i] for i in missing] if titles_en is not None
+                              else None, glosser=glosser, use_gloss=use_gloss)
+        vectors = combine_views(views, encoder.encode(views.texts))
+        cache.put_many([keys[i] for i in missing], vectors)
+        found.update({keys[i]: v for i, v in zip(missing, vectors)})
+    if not keys:
+        return np.zeros((0, encoder.dim), dtype=np.float32)
+    return np.vstack([found[k] for k in keys]).astype(np.float32, copy=False)
+
+
+_PRODUCT_CACHES: dict[tuple, object] = {}
+
+
+def _product_cache(encoder: Encoder, use_gloss: bool):
+    from .encoders import CachedEncoder, EmbeddingCache
+
+    if not isinstance(encoder, CachedEncoder):
+        return None
+    weights = ",".join(f"{k}={v}" for k, v in sorted(VIEW_WEIGHTS.items()))
+    name = f"{encoder.name}|{VIEWS_VERSION}|{weights}|gloss={use_gloss}"
+    key = (str(encoder.cache_dir), name)
+    if key not in _PRODUCT_CACHES:
+        _PRODUCT_CACHES[key] = EmbeddingCache(encoder.cache_dir / "products", name, encoder.dim)
+    return _PRODUCT_CACHES[key]
 
 
 @dataclass

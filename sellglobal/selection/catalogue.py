@@ -154,7 +154,8 @@ def validate_catalogue(raw: RawTable) -> pd.DataFrame:
                     out.at[i, col] = str(float(v) * factor)
 
     first_row: dict[str, int] = {}
-    for i, sku in enumerate(out["sku"]):
+    titles = out["title"].tolist()  # plain lists: per-cell access to a DataFrame costs microseconds each
+    for i, sku in enumerate(out["sku"].tolist()):
         row = raw.rows[i]
         if not sku:
             problems.append(Problem(name, "sku is empty; every product needs its own sku", row, header_of["sku"]))
@@ -163,13 +164,13 @@ def validate_catalogue(raw: RawTable) -> pd.DataFrame:
                                     row, header_of["sku"]))
         else:
             first_row[sku] = row
-        if not out.at[i, "title"]:
+        if not titles[i]:
             problems.append(Problem(name, "title is empty; give every product a title", row, header_of["title"]))
 
     numbers = {}
     for col in NUMERIC_COLUMNS:
         values = np.full(len(out), np.nan)
-        for i, text in enumerate(out[col]):
+        for i, text in enumerate(out[col].tolist()):
             if not text:
                 continue
             value = parse_number(text)

@@ -99,6 +99,8 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
     competition = demand["competition"].to_numpy(dtype=float)
     keywords = demand["keyword"].to_numpy()
     rows = []
+    wanted_rows = sorted(credited)
+    records = dict(zip(wanted_rows, catalogue.iloc[wanted_rows].to_dict("records"))) if credited else {}
     keyword_confidence = np.zeros(len(demand))
     for p, hits in credited.items():
         hits.sort(key=lambda h: (-h[1], -volumes[h[0]]))
@@ -119,7 +121,7 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
         # Weak credits add their share of volume, but only confident matches are listed as the product's keywords
         # (the listings are written from them).
         listed = [h for h, c in zip(hits, confidence) if c >= settings.list_confidence] or hits[:1]
-        item = catalogue.iloc[p]
+        item = records[p]
         price = _weighted([commerce.convert(prices[j], price_cur[j], m.currency) if not math.isnan(prices[j])
                            else math.nan for j in j_all], vol)
         landed, freight = commerce.landed_cost(m.code, cost=item["cost"], cost_currency=item["currency"],
@@ -143,9 +145,10 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
     # product and its similarity, so that a seller sees what to source.
     gap = keyword_confidence < settings.list_confidence
     nearest = matches.kw_idx[:, 0]
+    skus = catalogue["sku"].tolist()
     out.attrs["uncovered"] = pd.DataFrame({
         "keyword": keywords[gap], "volume": volumes[gap], "covered": keyword_confidence[gap],
-        "nearest_sku": [catalogue.iloc[i]["sku"] if i >= 0 else "" for i in nearest[gap]],
+        "nearest_sku": [skus[i] if i >= 0 else "" for i in nearest[gap]],
         "nearest_similarity": matches.kw_sim[gap, 0]}).sort_values("volume", ascending=False, kind="stable") \
         .reset_index(drop=True)
     return out
