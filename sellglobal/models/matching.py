@@ -158,16 +158,41 @@ def top_matches(product_vectors: np.ndarray, keyword_vectors: np.ndarray, *, k_p
         p_vecs = product_vectors[p0:p0 + chunk]
         rows = np.arange(p_vecs.shape[0])[:, None]
         for c0 in range(0, n_kw, chunk):
-            sims = p_vecs @ keyword_vectors[c0:c0 + chunk].T
-            kk = min(k, sims.shape[0])
-            part = np.argpartition(-sims, kk - 1, axis=0)[:kk].T
-            cols = np.arange(sims.shape[1])[:, None]
+            # keywords x products, rows contiguous: partitioning along the last axis is several times faster
+            sims_t = keyword_vectors[c0:c0 + chunk] @ p_vecs.T
+            kk = min(k, sims_t.shape[1])
+            part = np.argpartition(-sims_t, kk - 1, axis=1)[:, :kk]
+            cols = np.arange(sims_t.shape[0])[:, None]
             kw_idx[c0:c0 + chunk], kw_sim[c0:c0 + chunk] = _merge_topk(
-                kw_idx[c0:c0 + chunk], kw_sim[c0:c0 + chunk], part + p0, sims.T[cols, part], k)
-            mm = min(m, sims.shape[1])
-            part = np.argpartition(-sims, mm - 1, axis=1)[:, :mm]
+                kw_idx[c0:c0 + chunk], kw_sim[c0:c0 + chunk], part + p0, sims_t[cols, part], k)
+            if m == 1:  # the common case: only each product's best keyword
+                best = sims_t.argmax(axis=0)
+                part = best[:, None]
+                vals = sims_t[best, np.arange(sims_t.shape[1])][:, None]
+            else:
+                sims = np.ascontiguousarray(sims_t.T)
+                mm = min(m, sims.shape[1])
+                part = np.argpartition(-sims, mm - 1, axis=1)[:, :mm]
+                vals = sims[rows, part]
             prod_idx[p0:p0 + chunk], prod_sim[p0:p0 + chunk] = _merge_topk(
-                prod_idx[p0:p0 + chunk], prod_sim[p0:p0 + chunk], part + c0, sims[rows, part], m)
+                prod_idx[p0:p0 + chunk], prod_sim[p0:p0 + chunk], part + c0, vals, m)
         if progress:
             progress(p_vecs.shape[0])
     return Matches(kw_idx=kw_idx, kw_sim=kw_sim, prod_idx=prod_idx, prod_sim=prod_sim)
+
+
+def best_keyword_per_product(product_vectors: np.ndarray, keyword_vectors: np.ndarray, *,
+                             chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """Each product's best similarity to any of ``keyword_vectors`` and that keyword's index, in bounded chunks."""
+    n = product_vectors.shape[0]
+    best_sim = np.full(n, -np.inf, dtype=np.float32)
+    best_idx = np.full(n, -1, dtype=np.int64)
+    for p0 in range(0, n, chunk):
+        for c0 in range(0, keyword_vectors.shape[0], chunk):
+            sims = keyword_vectors[c0:c0 + chunk] @ product_vectors[p0:p0 + chunk].T
+            arg = sims.argmax(axis=0)
+            val = sims[arg, np.arange(sims.shape[1])]
+            better = val > best_sim[p0:p0 + chunk]
+            best_sim[p0:p0 + chunk][better] = val[better]
+            best_idx[p0:p0 + chunk][better] = arg[better] + c0
+    return best_sim, best_idx

@@ -6,7 +6,7 @@ import os
 import re
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..models.encoders import CachedEncoder, Encoder, get_encoder
 from ..models.language import reads_as_english
-from ..models.matching import embed_products, top_matches
+from ..models.matching import best_keyword_per_product, embed_products, top_matches
 from ..models.ranker import FEATURES, DefaultRanker
 from .catalogue import read_catalogue
 from .commerce import CommerceConfig
@@ -81,60 +81,86 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
     m = market(market_code)
     volumes = demand["volume"].to_numpy(dtype=float)
     total = float(volumes.sum()) or 1.0
+    keywords = demand["keyword"].to_numpy()
+    growth = demand["growth"].to_numpy(dtype=float)
+    competition = demand["competition"].to_numpy(dtype=float)
+    raw_prices = demand["avg_price"].to_numpy(dtype=float)
+    price_cur = demand["currency"].fillna(m.currency).astype(str).to_numpy()
+    prices = np.array([commerce.convert(p, c, m.currency) if not math.isnan(p) else math.nan
+                       for p, c in zip(raw_prices, price_cur)], dtype=float)
     matches = top_matches(product_vectors, keyword_vectors, k_per_keyword=settings.k_per_keyword, m_per_product=1)
-    credited: dict[int, list[tuple[int, float, float]]] = {}
-    for j in range(len(demand)):
-        sims, idx = matches.kw_sim[j], matches.kw_idx[j]
-        keep = (sims > settings.min_similarity) & (sims >= sims[0] - settings.credit_margin) & (idx >= 0)
-        share = _split(product_vectors, idx[keep], sims[keep], settings)
-        for p, s, w in zip(idx[keep], sims[keep], share):
-            if w > 0:
-                credited.setdefault(int(p), []).append((j, float(s), w))
+
+    # Every (keyword, product) credit as flat arrays, keyword by keyword, best product first.
+    S, I = matches.kw_sim, matches.kw_idx
+    keep = (S > settings.min_similarity) & (S >= S[:, :1] - settings.credit_margin) & (I >= 0)
+    J, col = np.nonzero(keep)
+    P, sim = I[J, col], S[J, col].astype(float)
+    share = np.ones(len(P))
+    counts = keep.sum(axis=1)
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    for j in np.flatnonzero(counts > 1):
+        sl = slice(offsets[j], offsets[j + 1])
+        share[sl] = _split(product_vectors, P[sl], sim[sl], settings)
+
     span = settings.strong_similarity - settings.min_similarity
     product_best, product_best_kw = _native_best(product_vectors, keyword_vectors, demand["keyword"], m.language,
                                                  matches)
-    prices = demand["avg_price"].to_numpy(dtype=float)
-    price_cur = demand["currency"].fillna(m.currency).astype(str).to_numpy()
-    growth = demand["growth"].to_numpy(dtype=float)
-    competition = demand["competition"].to_numpy(dtype=float)
-    keywords = demand["keyword"].to_numpy()
-    rows = []
-    wanted_rows = sorted(credited)
-    records = dict(zip(wanted_rows, catalogue.iloc[wanted_rows].to_dict("records"))) if credited else {}
+    side = np.clip(1 - (product_best[P] - sim - settings.product_margin) / settings.product_band, 0, 1)
+    exempt: dict[tuple[int, int], bool] = {}
+    for i in np.flatnonzero(side < 1):  # the word tests only where the product-side check would cut the credit
+        key = (int(J[i]), int(product_best_kw[P[i]]))
+        if key not in exempt:
+            kw, best_kw = keywords[key[0]], keywords[key[1]]
+            exempt[key] = _head_of(kw, best_kw) or _sized(kw, best_kw)
+        if exempt[key]:
+            side[i] = 1.0
+    conf = np.clip((sim - settings.min_similarity) / span, 0, 1) * side * share
+    live = conf > 0
+    J, P, sim, conf = J[live], P[live], sim[live], conf[live]
     keyword_confidence = np.zeros(len(demand))
-    for p, hits in credited.items():
-        hits.sort(key=lambda h: (-h[1], -volumes[h[0]]))
-        j_all = np.array([h[0] for h in hits])
-        sims = np.array([h[1] for h in hits])
-        best_kw = keywords[product_best_kw[p]]
-        same_side = np.array([1.0 if _head_of(keywords[h[0]], best_kw) or _sized(keywords[h[0]], best_kw) else 0.0
-                              for h in hits])
-        confidence = np.clip((sims - settings.min_similarity) / span, 0, 1) * np.maximum(same_side, np.clip(
-            1 - (product_best[p] - sims - settings.product_margin) / settings.product_band, 0, 1)) * np.array(
-            [h[2] for h in hits])
-        if not confidence.any():
-            continue
-        hits = [h for h, c in zip(hits, confidence) if c > 0]
-        j_all, confidence = j_all[confidence > 0], confidence[confidence > 0]
-        np.maximum.at(keyword_confidence, j_all, confidence)
-        vol = volumes[j_all] * confidence
+    np.maximum.at(keyword_confidence, J, conf)
+
+    # Per product: credited volume, volume-weighted price, growth and competition, listed keywords.
+    order = np.lexsort((-volumes[J], -sim, P))
+    J, P, sim, conf = J[order], P[order], sim[order], conf[order]
+    vol = volumes[J] * conf
+    products, starts = np.unique(P, return_index=True)
+    ends = np.append(starts[1:], len(P))
+    weight = vol + 1e-12
+
+    def weighted(values: np.ndarray) -> np.ndarray:
+        x = values[J]
+        ok = ~np.isnan(x)
+        if not len(x):
+            return np.zeros(0)
+        num = np.add.reduceat(np.where(ok, x * weight, 0.0), starts)
+        den = np.add.reduceat(np.where(ok, weight, 0.0), starts)
+        return np.divide(num, den, out=np.full(len(num), np.nan), where=den > 0)
+
+    demand_volume = np.add.reduceat(vol, starts) if len(P) else np.zeros(0)
+    price = weighted(prices)
+    product_growth, product_competition = weighted(growth), weighted(competition)
+    items = {c: catalogue[c].to_numpy()[products] for c in ("sku", "title", "cost", "currency", "weight_kg",
+                                                             "length_cm", "width_cm", "height_cm", "category")}
+    rows = []
+    for n, (p, a, b) in enumerate(zip(products, starts, ends)):
         # Weak credits add their share of volume, but only confident matches are listed as the product's keywords
         # (the listings are written from them).
-        listed = [h for h, c in zip(hits, confidence) if c >= settings.list_confidence] or hits[:1]
-        item = records[p]
-        price = _weighted([commerce.convert(prices[j], price_cur[j], m.currency) if not math.isnan(prices[j])
-                           else math.nan for j in j_all], vol)
+        listed = [J[i] for i in range(a, b) if conf[i] >= settings.list_confidence] or [J[a]]
+        item = {c: v[n] for c, v in items.items()}
         landed, freight = commerce.landed_cost(m.code, cost=item["cost"], cost_currency=item["currency"],
                                                weight_kg=item["weight_kg"], length_cm=item["length_cm"],
-                                               width_cm=item["width_cm"], height_cm=item["height_cm"], price=price)
-        margin = (price - landed) / price if price and not math.isnan(price) and not math.isnan(landed) else math.nan
+                                               width_cm=item["width_cm"], height_cm=item["height_cm"],
+                                               price=price[n])
+        pr = price[n]
+        margin = (pr - landed) / pr if pr and not math.isnan(pr) and not math.isnan(landed) else math.nan
         rows.append({
             "market": m.code, "sku": item["sku"], "title": item["title"],
-            "demand_volume": float(vol.sum()), "demand_share": float(vol.sum() / total),
-            "n_keywords": len(listed), "best_match": hits[0][1],
-            "growth": _weighted(growth[j_all], vol), "competition": _weighted(competition[j_all], vol),
-            "margin": margin, "landed_cost": landed, "price": price, "currency": m.currency,
-            "keywords": " | ".join(keywords[h[0]] for h in listed[: settings.max_keywords_per_product]),
+            "demand_volume": float(demand_volume[n]), "demand_share": float(demand_volume[n] / total),
+            "n_keywords": len(listed), "best_match": float(sim[a]),
+            "growth": float(product_growth[n]), "competition": float(product_competition[n]),
+            "margin": margin, "landed_cost": landed, "price": float(pr), "currency": m.currency,
+            "keywords": " | ".join(keywords[j] for j in listed[: settings.max_keywords_per_product]),
             "_weight_missing": math.isnan(item["weight_kg"]) and math.isnan(item["length_cm"]),
             "_category": item["category"], "_weight": item["weight_kg"],
         })
@@ -169,8 +195,8 @@ def _native_best(product_vectors: np.ndarray, keyword_vectors: np.ndarray, keywo
         native = ~np.array([reads_as_english(k, language) for k in keywords], dtype=bool)
     if native.all() or not native.any():
         return matches.prod_sim[:, 0], matches.prod_idx[:, 0]
-    own = top_matches(product_vectors, keyword_vectors[native], k_per_keyword=1, m_per_product=1)
-    return own.prod_sim[:, 0], np.flatnonzero(native)[own.prod_idx[:, 0]]
+    sim, idx = best_keyword_per_product(product_vectors, keyword_vectors[native])
+    return sim, np.flatnonzero(native)[idx]
 
 
 def _head_of(keyword: str, longer: str) -> bool:
@@ -210,14 +236,6 @@ def _split(product_vectors: np.ndarray, idx: np.ndarray, sims: np.ndarray, setti
     weight = np.exp((sims[heads] - sims[0]) / settings.split_temperature)
     share = dict(zip(heads, weight / weight.sum()))
     return np.array([share[g] for g in group])
-
-
-def _weighted(values: Iterable[float], weights: np.ndarray) -> float:
-    values = np.asarray(list(values), dtype=float)
-    ok = ~np.isnan(values)
-    if not ok.any():
-        return math.nan
-    return float(np.average(values[ok], weights=np.asarray(weights, dtype=float)[ok] + 1e-12))
 
 
 def _why(row: pd.Series) -> str:
