@@ -17,8 +17,11 @@ def _detector():
     return LanguageDetectorBuilder.from_languages(*(getattr(Language, n) for n in _CODES.values())).build()
 
 
+@lru_cache(maxsize=65536)
 def detect(text: str) -> str | None:
-    """ISO 639-1 code of the most likely language of ``text``, or None when it cannot tell."""
+    """ISO 639-1 code of the most likely language of ``text``, or None when it cannot tell.
+
+    Cached: the same search terms and titles come back for every channel of a listing run."""
     found = _detector().detect_language_of(text or "")
     if found is None:
         return None

@@ -1,0 +1,64 @@
+"""Listings: render + validate + repair + language check + export, versus raw Jinja rendering of the same
+templates for the same items (target: at least 50% of the raw throughput).
+
+Both in this process on the demo shortlist replicated to --items item-locales, Amazon channel. Raw: the four shipped
+templates (title, bullets, description, video) rendered for each item's prepared context, nothing else. Full:
+`sellglobal.listings(..., output_dir=...)`, which also prepares the contexts, writes every output file and checks.
+
+Run: python bench/listings_vs_jinja.py [--items 5000]
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+import sellglobal
+from sellglobal.cli import DEMO_MARKETS, DEMO_SIGNALS
+from sellglobal.listings.generate import locale_for
+from sellglobal.listings.glossary import load_glossary
+from sellglobal.listings.render import KINDS, Templates, build_item
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--items", type=int, default=5000)
+    args = ap.parse_args()
+    demo = resources.files("sellglobal") / "data" / "demo"
+    catalogue = sellglobal.read_catalogue(demo / "catalogue.csv")
+    signals = pd.concat([sellglobal.read_signals(demo / n, market_code=DEMO_MARKETS.get(n)) for n in DEMO_SIGNALS])
+    shortlist = sellglobal.select(catalogue, signals, top=len(catalogue))
+    copies = -(-args.items // len(shortlist))
+    cat = pd.concat([catalogue.assign(sku=catalogue["sku"] + f"/{c}") for c in range(copies)], ignore_index=True)
+    short = pd.concat([shortlist.assign(sku=shortlist["sku"] + f"/{c}") for c in range(copies)],
+                      ignore_index=True).head(args.items)
+
+    by_sku = {r["sku"]: r for r in cat.to_dict("records")}
+    glossaries = {loc: load_glossary(loc) for loc in {locale_for(m) for m in short["market"]}}
+    templates = Templates()
+    items = []
+    for r in short.itertuples():
+        g = glossaries[locale_for(r.market)]
+        item, _ = build_item(by_sku[r.sku], r.keywords.split(" | "), glossary=g, channel="amazon")
+        if item is not None:
+            items.append((item, g))
+    start = time.perf_counter()
+    for item, g in items:
+        for kind in KINDS:
+            templates.render("amazon", kind, item, g)
+    raw = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        sellglobal.listings(short, cat, channels=["amazon"], output_dir=Path(tmp) / "out", collect=False)
+        full = time.perf_counter() - start
+    print(f"{len(short):,} item-locales: raw Jinja {raw:.2f} s ({len(items) / raw:,.0f}/s); "
+          f"listings end to end {full:.2f} s ({len(short) / full:,.0f}/s)")
+    print(f"listings throughput = {raw / full:.0%} of raw Jinja rendering (target: at least 50%)")
+
+
+if __name__ == "__main__":
+    main()
