@@ -29,7 +29,13 @@ test: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/xling.py
-	$(BIN)/python bench/cache.py
+	$(BIN)/python bench/demo_quality.py
+	$(BIN)/python bench/cache.py --products 100000
+	$(BIN)/python bench/overhead.py
+	$(BIN)/python bench/naive.py
+	$(BIN)/python bench/listings_vs_jinja.py
+	$(BIN)/python bench/listings_scale.py
+	$(BIN)/python bench/finetune.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build *.egg-info
