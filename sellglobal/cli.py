@@ -63,14 +63,14 @@ def _summary(frame) -> str:
 
 
 def _run_select(catalogue, signals, markets, market_code, top, min_margin, max_weight_kg, exclude_category, model,
-                cache_dir, no_cache, costs, quiet, ranker=None):
+                cache_dir, no_cache, costs, quiet, ranker=None, engine=None):
     from .selection.commerce import CommerceConfig
     from .selection.select import select
 
     return select(catalogue, list(signals), markets=markets, market_code=market_code, top=top, min_margin=min_margin,
                   max_weight_kg=max_weight_kg, exclude_category=exclude_category, model=model, cache_dir=cache_dir,
                   use_cache=not no_cache, commerce=CommerceConfig.from_file(costs) if costs else None,
-                  progress=_progress_factory(quiet), ranker=ranker)
+                  progress=_progress_factory(quiet), ranker=ranker, engine=engine)
 
 
 def _emit(frame, output: str | None, quiet: bool) -> None:
@@ -110,6 +110,28 @@ _select_options = [
 ]
 
 
+_engine_options = [
+    click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                 help="Run in this process, or partitioned on a dask.distributed cluster (dask extra)."),
+    click.option("--scheduler", metavar="ADDRESS",
+                 help="Dask scheduler to use with --engine dask, e.g. tcp://10.0.0.5:8786 (default: a local "
+                      "cluster on this machine)."),
+]
+
+
+@contextmanager
+def _engine(name: str, scheduler: str | None):
+    from .engine import get_engine
+
+    if scheduler and name != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
+    engine = get_engine(name, scheduler)
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
 def _with_options(options):
     def wrap(fn):
         for option in reversed(options):
@@ -123,8 +145,9 @@ def _with_options(options):
 @_with_options(_select_options)
 @click.option("--ranker", type=click.Path(file_okay=False, exists=True),
               help="A model folder written by sellglobal train (default: the hand-set default ranker).")
+@_with_options(_engine_options)
 def select(catalogue, signals, market_code, markets, top, min_margin, max_weight_kg, exclude_category, model,
-           cache_dir, no_cache, costs, output, quiet, ranker):
+           cache_dir, no_cache, costs, output, quiet, ranker, engine, scheduler):
     """Rank CATALOGUE against overseas demand: which products to list in which market.
 
     Writes one row per (market, product) in the shortlist: market, rank, sku, title, score, demand_volume,
@@ -135,8 +158,9 @@ def select(catalogue, signals, market_code, markets, top, min_margin, max_weight
         sellglobal select catalogue.csv -s amazon_ba_US.csv -s keyword_planner_DE.csv --market DE --top 30 -o shortlist.xlsx
     """
     _check_output(output)
-    frame = _run_select(catalogue, signals, markets, market_code, top, min_margin, max_weight_kg, exclude_category,
-                        model, cache_dir, no_cache, costs, quiet, ranker=ranker)
+    with _engine(engine, scheduler) as runner:
+        frame = _run_select(catalogue, signals, markets, market_code, top, min_margin, max_weight_kg,
+                            exclude_category, model, cache_dir, no_cache, costs, quiet, ranker=ranker, engine=runner)
     _emit(frame, output, quiet)
 
 
@@ -173,8 +197,9 @@ CHANNEL_NAMES = ["amazon", "shopify", "ebay", "tiktok", "google", "etsy"]
 @click.option("-o", "--output-dir", required=True, type=click.Path(file_okay=False),
               help="Folder for listings.jsonl, validation.csv, preview/, shopify/, amazon/, google/.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary on stderr.")
+@_with_options(_engine_options)
 def listings(shortlist, catalogue, channels, locales, templates, glossary, amazon_rules, base_url, seller_id, model,
-             cache_dir, resume, output_dir, quiet):
+             cache_dir, resume, output_dir, quiet, engine, scheduler):
     """Write native-language listings and short-video scripts for SHORTLIST (the output of select).
 
     Every item x locale x channel gets a title, bullets, description, search terms or tags and a 15 to 30 second
@@ -188,10 +213,11 @@ def listings(shortlist, catalogue, channels, locales, templates, glossary, amazo
     from .listings.generate import listings as run
 
     locale_list = [x.strip() for x in locales.split(",") if x.strip()] if locales else None
-    frame = run(shortlist, catalogue, channels=list(channels), locales=locale_list, templates=templates,
-                glossary=glossary, amazon_rules=amazon_rules, output_dir=output_dir, resume=resume, base_url=base_url,
-                seller_id=seller_id, model=model, cache_dir=cache_dir, progress=_progress_factory(quiet),
-                collect=False)
+    with _engine(engine, scheduler) as runner:
+        frame = run(shortlist, catalogue, channels=list(channels), locales=locale_list, templates=templates,
+                    glossary=glossary, amazon_rules=amazon_rules, output_dir=output_dir, resume=resume,
+                    base_url=base_url, seller_id=seller_id, model=model, cache_dir=cache_dir,
+                    progress=_progress_factory(quiet), collect=False, engine=runner)
     out = Path(output_dir)
     summary = frame.attrs["summary"]
     if not quiet:

@@ -174,7 +174,8 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
              templates: str | os.PathLike | None = None, glossary: str | os.PathLike | None = None,
              amazon_rules: str = "amazon", output_dir: str | os.PathLike | None = None, resume: bool = False,
              base_url: str | None = None, seller_id: str = "", model=None, cache_dir=None,
-             progress: Callable[[str, int], object] | None = None, collect: bool = True) -> pd.DataFrame:
+             progress: Callable[[str, int], object] | None = None, collect: bool = True,
+             engine=None) -> pd.DataFrame:
     """Write native-language listings and short-video scripts for a shortlist, checked against each channel's rules.
 
     Parameters
@@ -196,6 +197,8 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
         Writes listings.jsonl, validation.csv, preview/LOCALE.html, shopify/, amazon/, google/ there.
     resume : bool
         Continue an interrupted run in ``output_dir``: finished listings are kept, none is written twice.
+    engine : engine from :func:`sellglobal.engine.get_engine`, optional
+        ``dask`` writes the listings in partitions on a dask.distributed cluster; the files are written here.
 
     Returns
     -------
@@ -218,7 +221,7 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
     items = read_catalogue(catalogue)
     jobs = plan(shortlist, items, channels=channels, locales=locales)
     by_sku = {rec["sku"]: rec for rec in items.to_dict("records")}
-    engine = Templates(templates)
+    tpl = Templates(templates)
     glossaries = {loc: load_glossary(loc, glossary) for loc in {j.locale for j in jobs}}
     rules = {ch: channel_rules(ch, amazon_rules if ch == "amazon" else None) for ch in channels}
     google = _google_matcher(model, cache_dir) if "google" in channels else None
@@ -237,24 +240,32 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
 
     collected: list[dict] = []
     tally = _Tally()
+    distributed = engine is not None and getattr(engine, "name", "local") != "local"
+    starts = list(range(0, len(todo), CHUNK))
+    wave = 8 if distributed else 1  # chunks sent to the workers at a time; parts are still written in order
     with (progress("Writing listings", len(todo)) if progress else nullcontext(None)) as bar:
-        for start in range(0, len(todo), CHUNK):
-            chunk = []
-            for job in todo[start:start + CHUNK]:
-                chunk.append(_one(job, by_sku[job.sku], glossaries[job.locale], engine, rules[job.channel],
-                                  base_url=base_url))
-            if google is not None:
-                jobs_here = todo[start:start + CHUNK]
-                _add_google_categories([(d, j.english) for d, j in zip(chunk, jobs_here) if d["channel"] == "google"],
-                                       by_sku, google, glosser)
-            if parts is not None:
-                parts.write(chunk)
-            if parts is None:
-                tally.add(chunk)
-                if collect:
-                    collected.extend(chunk)
-            if bar is not None:
-                bar.update(len(chunk))
+        for w in range(0, len(starts), wave):
+            if distributed:
+                tasks = [(todo[s0:s0 + CHUNK], {j.sku: by_sku[j.sku] for j in todo[s0:s0 + CHUNK]},
+                          str(templates) if templates else None, str(glossary) if glossary else None, amazon_rules,
+                          base_url) for s0 in starts[w:w + wave]]
+                chunks = engine.map(_render_task, tasks)
+            else:
+                chunks = [[_one(job, by_sku[job.sku], glossaries[job.locale], tpl, rules[job.channel],
+                                base_url=base_url) for job in todo[s0:s0 + CHUNK]] for s0 in starts[w:w + wave]]
+            for start, chunk in zip(starts[w:w + wave], chunks):
+                if google is not None:
+                    jobs_here = todo[start:start + CHUNK]
+                    _add_google_categories([(d, j.english) for d, j in zip(chunk, jobs_here)
+                                            if d["channel"] == "google"], by_sku, google, glosser)
+                if parts is not None:
+                    parts.write(chunk)
+                else:
+                    tally.add(chunk)
+                    if collect:
+                        collected.extend(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
 
     if parts is not None:
         preview_env = jinja2.Environment(loader=jinja2.PackageLoader("sellglobal", "templates"), autoescape=True,
@@ -274,6 +285,15 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
     frame = pd.DataFrame(collected, columns=None if collected else LISTING_COLUMNS)
     frame.attrs["summary"] = tally.rows()
     return frame
+
+
+def _render_task(task) -> list[dict]:
+    """One partition of listings, on a worker: the same work as in this process."""
+    jobs, products, templates, glossary, amazon_rules, base_url = task
+    tpl = Templates(templates)
+    glossaries = {loc: load_glossary(loc, glossary) for loc in {j.locale for j in jobs}}
+    rules = {ch: channel_rules(ch, amazon_rules if ch == "amazon" else None) for ch in {j.channel for j in jobs}}
+    return [_one(j, products[j.sku], glossaries[j.locale], tpl, rules[j.channel], base_url=base_url) for j in jobs]
 
 
 def _bad_channel(name: str) -> str:

@@ -271,8 +271,12 @@ def feature_table(catalogue, signals, *, markets=None, market_code: str | None =
                   max_weight_kg: float | None = None, exclude_category: Sequence[str] = (),
                   model: str | Encoder | None = None, cache_dir=None, use_cache: bool = True,
                   commerce: CommerceConfig | None = None, settings: MatchSettings | None = None,
-                  progress: ProgressFactory | None = None) -> FeatureTable:
-    """Read, filter, encode and match: the per-market feature rows that a ranker scores (see :func:`select`)."""
+                  progress: ProgressFactory | None = None, engine=None) -> FeatureTable:
+    """Read, filter, encode and match: the per-market feature rows that a ranker scores (see :func:`select`).
+
+    ``engine`` (see :mod:`sellglobal.engine`) runs glossing, encoding and each market's matching in partitions;
+    the result is the same as in this process.
+    """
     commerce = commerce or CommerceConfig()
     settings = settings or MatchSettings()
     items = read_catalogue(catalogue)
@@ -295,28 +299,83 @@ def feature_table(catalogue, signals, *, markets=None, market_code: str | None =
     items = items[keep].reset_index(drop=True)
 
     demand = demand[demand["market"].isin(wanted)].reset_index(drop=True)
+    distributed = engine is not None and getattr(engine, "name", "local") != "local"
+    if distributed and isinstance(model, Encoder):
+        raise ConfigError("a distributed engine loads the encoder on each worker: pass the model by name or folder")
+    titles_en = items["title_en"].tolist() if items["title_en"].astype(bool).any() else None
     with _bar(progress, "Encoding products", len(items)) as bar:
-        titles_en = items["title_en"].tolist() if items["title_en"].astype(bool).any() else None
-        product_vectors = embed_products(items["title"].tolist(), titles_en, encoder) if len(items) else \
-            np.zeros((0, encoder.dim), dtype=np.float32)
+        if not len(items):
+            product_vectors = np.zeros((0, encoder.dim), dtype=np.float32)
+        elif distributed:
+            product_vectors = _embed_distributed(engine, items["title"].tolist(), titles_en, model, encoder)
+        else:
+            product_vectors = embed_products(items["title"].tolist(), titles_en, encoder)
         if bar is not None:
             bar.update(len(items))
     with _bar(progress, "Encoding keywords", len(demand)) as bar:
-        keyword_vectors = encoder.encode(demand["keyword"].tolist())
+        keyword_vectors = _encode_distributed(engine, demand["keyword"].tolist(), model) if distributed \
+            else encoder.encode(demand["keyword"].tolist())
         if bar is not None:
             bar.update(len(demand))
     features, uncovered = {}, {}
     with _bar(progress, "Scoring markets", len(wanted)) as bar:
+        tasks = []
         for code in wanted:
             mask = (demand["market"] == code).to_numpy()
-            sub = demand[mask].reset_index(drop=True)
-            feats = market_features(items, product_vectors, sub, keyword_vectors[mask], code,
-                                    commerce=commerce, settings=settings) if len(items) else pd.DataFrame()
-            uncovered[code] = feats.attrs.pop("uncovered", sub[["keyword", "volume"]])
+            tasks.append((items, product_vectors, demand[mask].reset_index(drop=True), keyword_vectors[mask], code,
+                          commerce, settings))
+        results = (engine.map(_market_task, tasks) if distributed else [_market_task(t) for t in tasks]) \
+            if len(items) else [pd.DataFrame() for _ in tasks]
+        for code, feats, task in zip(wanted, results, tasks):
+            uncovered[code] = feats.attrs.pop("uncovered", task[2][["keyword", "volume"]])
             features[code] = feats
             if bar is not None:
                 bar.update(1)
     return FeatureTable(markets=wanted, demand=demand, catalogue=items, features=features, uncovered=uncovered)
+
+
+# Partitions for a distributed engine. Texts go to the encoder in chunks of whole encoder batches, in order, so
+# every batch is the one the local engine would encode and the vectors are the same to the last bit.
+PRODUCTS_PER_PARTITION = 5000
+TEXTS_PER_PARTITION = 64 * 64
+
+
+def _market_task(task) -> pd.DataFrame:
+    items, product_vectors, demand, keyword_vectors, code, commerce, settings = task
+    return market_features(items, product_vectors, demand, keyword_vectors, code, commerce=commerce,
+                           settings=settings)
+
+
+def _views_task(task):
+    from ..models.matching import product_views
+
+    titles, titles_en = task
+    return product_views(titles, titles_en)
+
+
+def _encode_task(task) -> np.ndarray:
+    model, texts = task
+    return get_encoder(model).encode(texts)
+
+
+def _encode_distributed(engine, texts: list[str], model) -> np.ndarray:
+    chunks = [(model, texts[i:i + TEXTS_PER_PARTITION]) for i in range(0, len(texts), TEXTS_PER_PARTITION)]
+    parts = engine.map(_encode_task, chunks)
+    return np.vstack(parts) if parts else np.zeros((0, get_encoder(model).dim), dtype=np.float32)
+
+
+def _embed_distributed(engine, titles: list[str], titles_en, model, encoder) -> np.ndarray:
+    from ..models.matching import ProductViews, combine_views
+
+    tasks = [(titles[i:i + PRODUCTS_PER_PARTITION], titles_en[i:i + PRODUCTS_PER_PARTITION] if titles_en else None)
+             for i in range(0, len(titles), PRODUCTS_PER_PARTITION)]
+    texts, owner, kind = [], [], []
+    for n, views in enumerate(engine.map(_views_task, tasks)):
+        texts += views.texts
+        owner.append(views.owner + n * PRODUCTS_PER_PARTITION)
+        kind += views.kind
+    views = ProductViews(texts=texts, owner=np.concatenate(owner), kind=kind, n_products=len(titles))
+    return combine_views(views, _encode_distributed(engine, texts, model))
 
 
 def load_ranker(ranker):
@@ -338,7 +397,7 @@ def select(catalogue: str | os.PathLike | pd.DataFrame, signals: str | os.PathLi
            max_weight_kg: float | None = None, exclude_category: Sequence[str] = (),
            model: str | Encoder | None = None, cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
            commerce: CommerceConfig | None = None, ranker=None, settings: MatchSettings | None = None,
-           progress: ProgressFactory | None = None) -> pd.DataFrame:
+           progress: ProgressFactory | None = None, engine=None) -> pd.DataFrame:
     """Rank the catalogue's products for each market by the demand they match.
 
     Parameters
@@ -361,6 +420,8 @@ def select(catalogue: str | os.PathLike | pd.DataFrame, signals: str | os.PathLi
         Exchange-rate, freight and fee tables.
     ranker : estimator with ``predict(features)``, or a model folder written by ``sellglobal train``, optional
         Default: :class:`~sellglobal.models.ranker.DefaultRanker`.
+    engine : engine from :func:`sellglobal.engine.get_engine`, optional
+        ``dask`` runs glossing, encoding and matching partitioned on a dask.distributed cluster.
 
     Returns
     -------
@@ -388,7 +449,7 @@ def select(catalogue: str | os.PathLike | pd.DataFrame, signals: str | os.PathLi
             model = str(loaded.encoder_path)  # the model's fine-tuned encoder, unless --model says otherwise
     table = feature_table(catalogue, signals, markets=markets, market_code=market_code, max_weight_kg=max_weight_kg,
                           exclude_category=exclude_category, model=model, cache_dir=cache_dir, use_cache=use_cache,
-                          commerce=commerce, settings=settings, progress=progress)
+                          commerce=commerce, settings=settings, progress=progress, engine=engine)
     return rank(table, ranker=ranker, top=top, min_margin=min_margin)
 
 

@@ -1,0 +1,71 @@
+"""Where the heavy work runs: in this process (``local``) or partitioned on a Dask cluster (``dask``).
+
+An engine has one method, ``map(function, items)``: the results in the order of ``items``. The Dask engine sends
+each item to a worker of a ``dask.distributed`` cluster, one you name by its scheduler address or a
+``LocalCluster`` it starts on this machine. Work is split so that the result is the same as the local engine's:
+texts are encoded in chunks that keep the encoder's batches unchanged.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from .errors import ConfigError
+
+ENGINES = ("local", "dask")
+
+
+class LocalEngine:
+    name = "local"
+
+    def map(self, function: Callable, items: Iterable) -> list:
+        return [function(item) for item in items]
+
+    def close(self) -> None:
+        pass
+
+
+class DaskEngine:
+    """Partitions on dask.distributed. ``scheduler``: an address such as ``tcp://10.0.0.5:8786``; None starts a
+    LocalCluster with ``n_workers`` single-threaded worker processes."""
+
+    name = "dask"
+
+    def __init__(self, scheduler: str | None = None, *, n_workers: int = 2):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ConfigError("--engine dask needs dask.distributed: pip install 'sellglobal[dask]'") from None
+        self._cluster = None
+        if scheduler:
+            try:
+                self.client = Client(scheduler, timeout="20s")
+            except OSError as exc:
+                raise ConfigError(f"--scheduler {scheduler}: cannot reach it ({exc})") from None
+        else:
+            self._cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                         dashboard_address=None)
+            self.client = Client(self._cluster)
+
+    def map(self, function: Callable, items: Iterable) -> list:
+        items = list(items)
+        if not items:
+            return []
+        return self.client.gather(self.client.map(function, items, pure=False))
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def get_engine(name: str | None = None, scheduler: str | None = None):
+    """``local`` (default) or ``dask``; an engine object is returned as it is."""
+    if name is None or name == "local":
+        if scheduler:
+            raise ConfigError("--scheduler needs --engine dask")
+        return LocalEngine()
+    if name == "dask":
+        return DaskEngine(scheduler)
+    if hasattr(name, "map"):
+        return name
+    raise ConfigError(f"unknown engine {name!r}; use one of {', '.join(ENGINES)}")
