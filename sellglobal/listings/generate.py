@@ -300,15 +300,15 @@ def _bad_channel(name: str) -> str:
     raise ConfigError(f"unknown channel {name!r}; use one of {', '.join(c.value for c in Channel)}")
 
 
-def _one(job: Job, product: dict, glossary, engine: Templates, rules, *, base_url: str | None) -> dict:
+def _one(job: Job, product: dict, glossary, tpl: Templates, rules, *, base_url: str | None) -> dict:
     item, why = build_item(product, list(job.keywords), glossary=glossary, channel=job.channel, price=job.price,
                            currency=job.currency)
     if item is None:
         return {"sku": job.sku, "market": job.market, "locale": job.locale, "channel": job.channel, "title": "",
                 "bullets": [], "description": "", "search_terms": "", "tags": [], "video_script": {},
-                "violations": [why], "repairs": [], "product": "", "brand": "", "price": job.price,
+                "violations": [why], "repairs": [], "warnings": [], "product": "", "brand": "", "price": job.price,
                 "currency": job.currency, "image_url": "", "weight_kg": None, "colour": None}
-    listing = write_listing(item, market=job.market, glossary=glossary, templates=engine, rules=rules)
+    listing = write_listing(item, market=job.market, glossary=glossary, templates=tpl, rules=rules)
     listing.price, listing.currency = job.price, job.currency
     listing.image_url = str(product.get("image_url") or "")
     w = product.get("weight_kg")
