@@ -226,16 +226,19 @@ def _split(product_vectors: np.ndarray, idx: np.ndarray, sims: np.ndarray, setti
     n = len(idx)
     if n <= 1:
         return np.ones(n)
-    same = product_vectors[idx] @ product_vectors[idx].T >= settings.same_product_similarity
-    group = np.arange(n)
-    for a in range(n):  # sims are sorted best first: each product joins the first group it is close to
-        close = np.flatnonzero(same[a, :a])
-        if len(close):
-            group[a] = group[close[0]]
-    heads = np.unique(group)
+    vectors = product_vectors[idx]
+    same = np.tril(vectors @ vectors.T >= settings.same_product_similarity, k=-1)
+    # sims are sorted best first: each product joins the group of the first earlier product it is close to.
+    # Pointing each at that product and following the pointers to the end gives the same groups as a loop would.
+    group = np.where(same.any(axis=1), same.argmax(axis=1), np.arange(n))
+    while True:
+        nxt = group[group]
+        if np.array_equal(nxt, group):
+            break
+        group = nxt
+    heads, inverse = np.unique(group, return_inverse=True)
     weight = np.exp((sims[heads] - sims[0]) / settings.split_temperature)
-    share = dict(zip(heads, weight / weight.sum()))
-    return np.array([share[g] for g in group])
+    return (weight / weight.sum())[inverse]
 
 
 def _why(row: pd.Series) -> str:
