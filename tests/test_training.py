@@ -18,7 +18,7 @@ from sellglobal.errors import ModelError
 from sellglobal.models.evaluation import ndcg_scorer, ranking_metrics
 from sellglobal.models.history import read_history, relevance
 from sellglobal.models.persist import load_model, save_model
-from sellglobal.models.ranker import FEATURES, DefaultRanker, PairwiseRanker
+from sellglobal.models.ranker import FEATURES, PairwiseRanker
 from sellglobal.models.synthetic import synthetic_history
 from sellglobal.models.training import cross_validate, train, training_table
 from sellglobal.selection.select import feature_table
@@ -265,3 +265,14 @@ def test_fine_tuned_encoder_is_saved_in_the_model_and_used(tmp_path):
     v = enc.encode(["air fryer", "Air Fryers", "Yoga Mats"])
     assert v.shape == (3, 384) and v[0] @ v[1] > v[0] @ v[2]
     assert enc.name.startswith("st:") and "@" in enc.name  # cache key follows the weights
+
+
+def test_history_numbers_in_english_and_european_formats():
+    frame = pd.DataFrame({"market": ["DE"] * 4, "sku": ["A", "B", "C", "D"],
+                          "Units Ordered": ["1,234", "12", "3", "0"],
+                          "Ordered Product Sales": ["1.234,56 €", "€1,234.56", "99,90 €", "0,00 €"],
+                          "Unit Session Percentage": ["7,97 %", "12.5%", "0,5 %", "0%"]})
+    h = read_history(frame).set_index("sku")
+    assert h["units"].tolist() == [1234, 12, 3, 0]
+    assert h["revenue"].tolist() == [1234.56, 1234.56, 99.90, 0.0]
+    assert h["conversion"].tolist() == pytest.approx([0.0797, 0.125, 0.005, 0.0])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -78,8 +79,7 @@ def read_history(source: str | os.PathLike | pd.DataFrame, *, market_code: str |
         for name in OUTCOMES:
             cell = rec.get(name, "")
             try:
-                value = parse_metric(cell, percent=True) if name == "conversion" else \
-                    (parse_metric(cell) if parse_number(str(cell)) is None else parse_number(str(cell)))
+                value = _number(cell, percent=name == "conversion")
             except ValueError:
                 problems.append(Problem(message=f"{name} {cell!r} is not a number", column=name, **where))
                 continue
@@ -98,6 +98,24 @@ def read_history(source: str | os.PathLike | pd.DataFrame, *, market_code: str |
         units=("units", lambda s: s.sum(min_count=1)), revenue=("revenue", lambda s: s.sum(min_count=1)),
         conversion=("conversion", "mean"), grade=("grade", "max"))
     return out[HISTORY_COLUMNS]
+
+
+# a decimal comma with one or two decimals; "1,234" stays English thousands
+_EUROPEAN_RE = re.compile(r"^[-+]?\d{1,3}(?:[.\u00a0\u202f ]\d{3})*,\d{1,2}$|^[-+]?\d+,\d{1,2}$")
+
+
+def _number(cell, *, percent: bool = False) -> float | None:
+    """A number as reports write it: ``1,234.56``, ``$1,234.56``, ``12.5%``, and the German/French/Spanish UI's
+    ``1.234,56 €`` or ``7,97 %``."""
+    text = str(cell).strip()
+    bare = re.sub(r"[^\d.,\u00a0\u202f +-]", "", text).strip()
+    if _EUROPEAN_RE.match(bare):
+        value = float(re.sub(r"[.\u00a0\u202f ]", "", bare).replace(",", "."))
+        return value / 100 if percent else value
+    if percent:
+        return parse_metric(cell, percent=True)
+    value = parse_number(text)
+    return value if value is not None else parse_metric(cell)
 
 
 def relevance(history: pd.DataFrame) -> pd.Series:
