@@ -399,9 +399,7 @@ def _run_project(project, output, ui_lang, cache_dir, quiet, heading):
     result = run_project(project, output=output, ui_lang=ui_lang, cache_dir=cache_dir,
                          progress=_progress_factory(quiet))
     if not quiet:
-        shortlist = __import__("pandas").read_csv(result.shortlist)
-        shortlist.attrs["summary"] = result.summary
-        click.echo(_summary(shortlist), err=True)
+        click.echo(_summary(result.table), err=True)
         click.echo(_listing_summary(result.listing_summary), err=True)
     click.echo(heading)
     for p in result.outputs:

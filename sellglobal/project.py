@@ -12,13 +12,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .errors import ConfigError, Problem, SchemaError
 from .listings.glossary import LOCALES
 from .listings.render import Channel
 from .selection.commerce import CommerceConfig
 from .selection.markets import MARKETS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TEMPLATE = "project_template.toml"
 # table -> key -> (type check, description of the allowed values)
@@ -206,10 +209,10 @@ def load_project(path: str | os.PathLike, *, check_files: bool = True) -> Projec
 @dataclass
 class RunResult:
     shortlist: Path
+    table: pd.DataFrame  # the shortlist itself, with its per-market summary in .attrs["summary"]
     listings: Path | None
     report: Path
     outputs: list[Path]
-    summary: list[dict]
     listing_summary: list[dict]
 
 
@@ -218,7 +221,7 @@ def run(project: Project, *, output: str | os.PathLike | None = None, ui_lang: s
     """select, then listings, then the report, into the project's output folder."""
     from .listings.generate import listings
     from .report.build import build_report
-    from .selection.select import feature_table, rank
+    from .selection.select import feature_table, rank, resolve_ranker
     from .selection.tables import write_table
 
     out = Path(output) if output else project.output
@@ -235,17 +238,11 @@ def run(project: Project, *, output: str | os.PathLike | None = None, ui_lang: s
         return factory
 
     signals = [f"{m}:{p}" if m else str(p) for p, m in project.demand]
-    model = project.model
-    if project.ranker and model is None:
-        from .models.persist import load_model
-
-        encoder = load_model(project.ranker).encoder_path
-        model = str(encoder) if encoder else None
+    ranker, model = resolve_ranker(project.ranker, project.model)
     table = feature_table(project.catalogue, signals, markets=project.markets, max_weight_kg=project.max_weight_kg,
                           exclude_category=project.exclude_category, model=model, cache_dir=cache_dir,
                           commerce=project.costs, progress=staged(1, "select"))
-    shortlist = rank(table, ranker=str(project.ranker) if project.ranker else None, top=project.top,
-                     min_margin=project.min_margin)
+    shortlist = rank(table, ranker=ranker, top=project.top, min_margin=project.min_margin)
     short_path = write_table(shortlist, out / "shortlist.csv")
     write_table(shortlist, out / "shortlist.xlsx")
     listing_dir = out / "listings"
@@ -254,10 +251,10 @@ def run(project: Project, *, output: str | os.PathLike | None = None, ui_lang: s
                        output_dir=listing_dir, base_url=project.base_url, seller_id=project.seller_id,
                        model=model, cache_dir=cache_dir, progress=staged(2, "listings"), collect=False)
     listing_summary = written.attrs["summary"]
-    report = build_report(table, shortlist, out / "report.html", ranker=str(project.ranker) if project.ranker else None,
+    report = build_report(table, shortlist, out / "report.html", ranker=ranker,
                           listing_summary=listing_summary, preview_dir="listings/preview",
                           ui_lang=ui_lang or project.ui_lang, title=None, note=project.name)
     outputs = [short_path, out / "shortlist.xlsx", listing_dir / "listings.jsonl", listing_dir / "validation.csv",
                *sorted((listing_dir / "preview").glob("*.html")), report]
-    return RunResult(shortlist=short_path, listings=listing_dir, report=report, outputs=outputs,
-                     summary=shortlist.attrs["summary"], listing_summary=listing_summary)
+    return RunResult(shortlist=short_path, table=shortlist, listings=listing_dir, report=report, outputs=outputs,
+                     listing_summary=listing_summary)

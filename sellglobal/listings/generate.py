@@ -330,11 +330,10 @@ def _one(job: Job, product: dict, glossary, tpl: Templates, rules, *, base_url: 
 
 
 def _google_matcher(model, cache_dir):
-    from ..models.encoders import CachedEncoder, get_encoder
+    from ..models.encoders import encoder_for
     from .taxonomy import GoogleCategories
 
-    encoder = get_encoder(model)
-    return GoogleCategories(CachedEncoder(encoder, cache_dir) if not isinstance(encoder, CachedEncoder) else encoder)
+    return GoogleCategories(encoder_for(model, cache_dir))
 
 
 def _add_google_categories(chunk: list[tuple[dict, tuple]], by_sku: dict, google, glosser) -> None:

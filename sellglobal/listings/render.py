@@ -16,6 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TemplateError
 from .glossary import Glossary
+from ..models.gloss import has_cjk, has_unspaced_script
 from ..models.language import confidence, detect, reads_as_english
 from .rules import RuleSet, facts, fit_title, pack_bytes, promo_words, remove_repeats, rule_set, validate
 
@@ -30,7 +31,6 @@ class Channel(str, Enum):
 
 
 KINDS = ("title", "bullets", "description", "video")
-_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _KANA_RE = re.compile(r"[\u3040-\u30ff]")
 # A quantity with its unit in a Chinese or English title: 5L, 500ml, 6mm, 20寸, 1200W, 10000mAh
 _QTY_RE = re.compile(r"(?<![A-Za-z0-9.])(\d+(?:\.\d+)?)\s*(毫升|ml|mL|ML|升|L|毫米|mm|厘米|cm|英寸|寸|inch|W|瓦|V|伏|mAh|毫安)"
@@ -176,9 +176,9 @@ def attributes(text: str) -> dict[str, str]:
 
 def _foreign(text: str, language: str) -> bool:
     """Text that may not appear in a listing of ``language``: Chinese characters (outside Japanese), or English."""
-    if language != "ja" and _CJK_RE.search(text):
+    if language != "ja" and has_cjk(text):
         return True
-    if language == "ja" and _CJK_RE.search(text) and not _KANA_RE.search(text) and len(text) > 6:
+    if language == "ja" and has_cjk(text) and not _KANA_RE.search(text) and len(text) > 6:
         return True  # a long all-kanji string is more likely Chinese than Japanese
     return reads_as_english(text, language)
 
@@ -214,7 +214,7 @@ def secondary_words(product: str, keyword: str) -> str:
     next to "Leggings Damen" (for scripts without spaces, the whole term unless the name contains it)."""
     if not keyword:
         return ""
-    if _KANA_RE.search(keyword) or _CJK_RE.search(keyword):
+    if has_unspaced_script(keyword):
         return "" if keyword in product else keyword
     have = {w.casefold() for w in product.split()}
     # short function words ("de", "für", "à") make no sense on their own
@@ -244,7 +244,7 @@ def build_item(product: dict, keywords: list[str], *, glossary: Glossary, channe
         kws = [lead] + [k for k in kws if k != lead]
         name = product_name(lead, lang)
     elif lang == "en" and (english := next((str(t).strip() for t in (product.get("title_en"), title)
-                                            if t and not _CJK_RE.search(str(t)) and detect(str(t)) == "en"), None)):
+                                            if t and not has_cjk(str(t)) and detect(str(t)) == "en"), None)):
         name = english  # an English title from the catalogue itself
         kws = [name.lower()]
     elif (hit := glossary.find("products", title)) is not None:
@@ -254,7 +254,7 @@ def build_item(product: dict, keywords: list[str], *, glossary: Glossary, channe
         # Last resort: a matched term made of words both languages use ("blender portable" in France), if the
         # detector is not sure it is English. The listing's own language check still reports a leak.
         best = min(keywords, key=lambda k: confidence(k, "en"))
-        if not _CJK_RE.search(best) and confidence(best, "en") < 0.4:
+        if not has_cjk(best) and confidence(best, "en") < 0.4:
             name, kws = product_name(best, lang), [best]
     if not name:
         return None, (f"no product name in {glossary.locale}: none of its matched keywords is in "
@@ -263,10 +263,10 @@ def build_item(product: dict, keywords: list[str], *, glossary: Glossary, channe
     colour = glossary.colours.get(attrs.get("colour", ""), None) or glossary.find("colours", title)
     material = glossary.materials.get(attrs.get("material", ""), None) or glossary.find("materials", title)
     model = attrs.get("model")
-    if model and _CJK_RE.search(model):
+    if model and has_cjk(model):
         model = None
     brand = str(product.get("brand") or "").strip()
-    if _CJK_RE.search(brand):
+    if has_cjk(brand):
         brand = ""  # a Chinese brand name cannot go into a foreign listing as is
     count_match = _COUNT_RE.search(title)
     said = " ".join(kws[:2] + [material or ""]).casefold()

@@ -9,8 +9,8 @@ from functools import lru_cache
 from importlib import resources
 
 from ..errors import ConfigError
+from ..models.gloss import has_cjk
 
-_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _FACT_RE = re.compile(r"\d+(?:[.,]\d+)*\s*(?:%|[A-Za-z\"']{0,4})|\b[A-Z]{1,4}-?\d{2,}[A-Z0-9-]*\b")
 
 
@@ -119,7 +119,7 @@ def validate(listing: dict, rules: RuleSet, *, language: str, severity: str = "e
             problems.append(f"{r.field} has {len(items)} items, at most {r.value} allowed")
         elif r.kind == "item_max_chars" and (long := [i for i in items if len(i) > r.value]):
             problems.append(f"{r.field}: {len(long)} item(s) longer than {r.value} characters")
-        elif r.kind == "no_cjk" and language not in ("ja", "zh", "ko") and _CJK_RE.search(text):
+        elif r.kind == "no_cjk" and language not in ("ja", "zh", "ko") and has_cjk(text):
             problems.append(f"{r.field} contains Chinese characters")
         elif r.kind == "no_promo" and (hits := _promo_hits(text)):
             problems.append(f"{r.field} makes promotional claims: {', '.join(hits)}")

@@ -229,3 +229,13 @@ class CachedEncoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.vstack([position[t] for t in texts]).astype(np.float32, copy=False)
+
+
+def encoder_for(model: str | Encoder | None = None, cache_dir: str | os.PathLike | None = None, *,
+                use_cache: bool = True) -> Encoder:
+    """The encoder for ``model`` (a name, a folder, or an encoder as it is), behind the embedding cache unless
+    ``use_cache`` is False."""
+    encoder = model if isinstance(model, Encoder) else get_encoder(model)
+    if use_cache and not isinstance(encoder, CachedEncoder):
+        encoder = CachedEncoder(encoder, cache_dir)
+    return encoder

@@ -37,22 +37,29 @@ def ranking_metrics(scores: Iterable[float], grades: Iterable[float], groups: It
     (0.587, 0.583, 0.0)
     """
     frame = pd.DataFrame({"score": list(scores), "grade": list(grades), "group": list(groups)})
+    ranked = [(g.sort_values("score", ascending=False, kind="stable")["grade"].to_numpy(dtype=float),
+               g["grade"].to_numpy(dtype=float)) for _, g in frame.groupby("group", sort=False)]
+    out, n = mean_metrics(ranked, k=k, recall_k=recall_k)
+    out["groups"] = n
+    return out
+
+
+def mean_metrics(rankings: Iterable[tuple[np.ndarray, np.ndarray]], *, k: int = 10,
+                 recall_k: Iterable[int] = (10, 50)) -> tuple[dict[str, float], int]:
+    """Mean nDCG@k, MAP and Recall@k over groups, each given as (grades in ranked order, all its judged grades),
+    and the number of groups counted: those with at least one relevant item (grade > 0)."""
     rows = []
-    for _, g in frame.groupby("group", sort=False):
-        grades_all = g["grade"].to_numpy(dtype=float)
+    for ranked, grades_all in rankings:
         n_rel = int((grades_all > 0).sum())
         if n_rel == 0:
             continue
-        ranked = g.sort_values("score", ascending=False, kind="stable")["grade"].to_numpy(dtype=float)
         row = {f"ndcg@{k}": ndcg_at_k(ranked, grades_all, k), "map": average_precision(ranked > 0, n_rel)}
         for r in recall_k:
             row[f"recall@{r}"] = float((ranked[:r] > 0).sum() / n_rel)
         rows.append(row)
     if not rows:
-        return {f"ndcg@{k}": 0.0, "map": 0.0, **{f"recall@{r}": 0.0 for r in recall_k}, "groups": 0}
-    out = {key: float(v) for key, v in pd.DataFrame(rows).mean().to_dict().items()}
-    out["groups"] = len(rows)
-    return out
+        return {f"ndcg@{k}": 0.0, "map": 0.0, **{f"recall@{r}": 0.0 for r in recall_k}}, 0
+    return {key: float(v) for key, v in pd.DataFrame(rows).mean().to_dict().items()}, len(rows)
 
 
 def ndcg_scorer(estimator, X: pd.DataFrame, y) -> float:

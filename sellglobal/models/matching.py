@@ -101,6 +101,12 @@ def embed_products(titles: Sequence[str], titles_en: Sequence[str] | None, encod
     return np.vstack([found[k] for k in keys]).astype(np.float32, copy=False)
 
 
+def embed_catalogue(catalogue, encoder: Encoder) -> np.ndarray:
+    """:func:`embed_products` for a catalogue table (its ``title`` and, where any product has one, ``title_en``)."""
+    titles_en = catalogue["title_en"].tolist() if catalogue["title_en"].astype(bool).any() else None
+    return embed_products(catalogue["title"].tolist(), titles_en, encoder)
+
+
 _PRODUCT_CACHES: dict[tuple, object] = {}
 
 

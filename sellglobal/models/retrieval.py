@@ -9,10 +9,10 @@ import pandas as pd
 from ..errors import Problem, SchemaError
 from ..selection.catalogue import read_catalogue
 from ..selection.tables import RawTable, read_table
-from .encoders import CachedEncoder, Encoder, get_encoder
-from .evaluation import average_precision, ndcg_at_k
+from .encoders import Encoder, encoder_for
+from .evaluation import mean_metrics
 from .gloss import Glosser, has_cjk, strip_noise
-from .matching import embed_products
+from .matching import embed_catalogue
 
 
 def read_relevance(source: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
@@ -47,20 +47,10 @@ def read_relevance(source: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
 def metrics_from_rankings(rankings: dict[str, list[str]], judged: dict[str, dict[str, float]], *, k: int = 10,
                           recall_k=(10, 50)) -> dict[str, float]:
     """Mean nDCG@k, MAP and Recall@k over the queries with at least one relevant sku (grade > 0)."""
-    rows = []
-    for query, grades in judged.items():
-        all_grades = np.array(list(grades.values()), dtype=float)
-        n_rel = int((all_grades > 0).sum())
-        if n_rel == 0:
-            continue
-        ranked = np.array([grades.get(sku, 0.0) for sku in rankings.get(query, [])], dtype=float)
-        row = {f"ndcg@{k}": ndcg_at_k(ranked, all_grades, k), "map": average_precision(ranked > 0, n_rel)}
-        for r in recall_k:
-            row[f"recall@{r}"] = float((ranked[:r] > 0).sum() / n_rel)
-        rows.append(row)
-    out = {key: float(v) for key, v in pd.DataFrame(rows).mean().to_dict().items()} if rows else \
-        {f"ndcg@{k}": 0.0, "map": 0.0, **{f"recall@{r}": 0.0 for r in recall_k}}
-    out["queries"] = len(rows)
+    out, n = mean_metrics(((np.array([grades.get(sku, 0.0) for sku in rankings.get(query, [])], dtype=float),
+                            np.array(list(grades.values()), dtype=float)) for query, grades in judged.items()),
+                          k=k, recall_k=recall_k)
+    out["queries"] = n
     return out
 
 
@@ -87,11 +77,8 @@ def evaluate(relevance, catalogue, *, model: str | Encoder | None = None, cache_
     queries = list(judged)
     depth = min(depth, len(skus))
 
-    encoder = model if isinstance(model, Encoder) else get_encoder(model)
-    if use_cache and not isinstance(encoder, CachedEncoder):
-        encoder = CachedEncoder(encoder, cache_dir)
-    titles_en = items["title_en"].tolist() if items["title_en"].astype(bool).any() else None
-    product_vectors = embed_products(items["title"].tolist(), titles_en, encoder)
+    encoder = encoder_for(model, cache_dir, use_cache=use_cache)
+    product_vectors = embed_catalogue(items, encoder)
     query_vectors = encoder.encode(queries)
     dense = {}
     for start in range(0, len(queries), 256):

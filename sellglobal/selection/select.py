@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -12,9 +11,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from ..models.encoders import CachedEncoder, Encoder, get_encoder
+from ..models.encoders import Encoder, encoder_for, get_encoder
+from ..models.gloss import has_unspaced_script
 from ..models.language import reads_as_english
-from ..models.matching import best_keyword_per_product, embed_products, top_matches
+from ..models.matching import (ProductViews, best_keyword_per_product, combine_views, embed_catalogue,
+                               product_views, top_matches)
 from ..models.ranker import FEATURES, DefaultRanker
 from .catalogue import read_catalogue
 from .commerce import CommerceConfig
@@ -180,9 +181,6 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
     return out
 
 
-_UNSPACED_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
-
-
 def _native_best(product_vectors: np.ndarray, keyword_vectors: np.ndarray, keywords: pd.Series, language: str,
                  matches) -> tuple[np.ndarray, np.ndarray]:
     """Each product's best similarity to a keyword in the market's own language, and that keyword's index.
@@ -204,7 +202,7 @@ def _head_of(keyword: str, longer: str) -> bool:
     term of the product's best long-tail keyword is about the same product, however much lower its similarity."""
     words, other = keyword.casefold().split(), longer.casefold()
     # scripts written without spaces (Chinese, Japanese) are matched as substrings
-    return bool(words) and all(w in other.split() or (_UNSPACED_RE.search(w) and w in other) for w in words)
+    return bool(words) and all(w in other.split() or (has_unspaced_script(w) and w in other) for w in words)
 
 
 def _sized(keyword: str, best: str) -> bool:
@@ -290,9 +288,7 @@ def feature_table(catalogue, signals, *, markets=None, market_code: str | None =
     if missing:
         raise ConfigError(f"--markets: no demand data for {', '.join(missing)}; the signals cover "
                           f"{', '.join(sorted(demand['market'].unique()))}")
-    encoder = model if isinstance(model, Encoder) else get_encoder(model)
-    if use_cache and not isinstance(encoder, CachedEncoder):
-        encoder = CachedEncoder(encoder, cache_dir)
+    encoder = encoder_for(model, cache_dir, use_cache=use_cache)
 
     keep = np.ones(len(items), dtype=bool)
     if max_weight_kg is not None:
@@ -305,14 +301,14 @@ def feature_table(catalogue, signals, *, markets=None, market_code: str | None =
     distributed = engine is not None and getattr(engine, "name", "local") != "local"
     if distributed and isinstance(model, Encoder):
         raise ConfigError("a distributed engine loads the encoder on each worker: pass the model by name or folder")
-    titles_en = items["title_en"].tolist() if items["title_en"].astype(bool).any() else None
     with _bar(progress, "Encoding products", len(items)) as bar:
         if not len(items):
             product_vectors = np.zeros((0, encoder.dim), dtype=np.float32)
         elif distributed:
-            product_vectors = _embed_distributed(engine, items["title"].tolist(), titles_en, model, encoder)
+            titles_en = items["title_en"].tolist() if items["title_en"].astype(bool).any() else None
+            product_vectors = _embed_distributed(engine, items["title"].tolist(), titles_en, model)
         else:
-            product_vectors = embed_products(items["title"].tolist(), titles_en, encoder)
+            product_vectors = embed_catalogue(items, encoder)
         if bar is not None:
             bar.update(len(items))
     with _bar(progress, "Encoding keywords", len(demand)) as bar:
@@ -350,8 +346,6 @@ def _market_task(task) -> pd.DataFrame:
 
 
 def _views_task(task):
-    from ..models.matching import product_views
-
     titles, titles_en = task
     return product_views(titles, titles_en)
 
@@ -367,9 +361,7 @@ def _encode_distributed(engine, texts: list[str], model) -> np.ndarray:
     return np.vstack(parts) if parts else np.zeros((0, get_encoder(model).dim), dtype=np.float32)
 
 
-def _embed_distributed(engine, titles: list[str], titles_en, model, encoder) -> np.ndarray:
-    from ..models.matching import ProductViews, combine_views
-
+def _embed_distributed(engine, titles: list[str], titles_en, model) -> np.ndarray:
     tasks = [(titles[i:i + PRODUCTS_PER_PARTITION], titles_en[i:i + PRODUCTS_PER_PARTITION] if titles_en else None)
              for i in range(0, len(titles), PRODUCTS_PER_PARTITION)]
     texts, owner, kind = [], [], []
@@ -379,6 +371,19 @@ def _embed_distributed(engine, titles: list[str], titles_en, model, encoder) -> 
         kind += views.kind
     views = ProductViews(texts=texts, owner=np.concatenate(owner), kind=kind, n_products=len(titles))
     return combine_views(views, _encode_distributed(engine, texts, model))
+
+
+def resolve_ranker(ranker, model: str | Encoder | None = None):
+    """(estimator, model) for a run: a model folder is loaded once, and its fine-tuned encoder becomes the model
+    unless one is given."""
+    if isinstance(ranker, (str, os.PathLike)):
+        from ..models.persist import load_model
+
+        loaded = load_model(ranker)
+        if model is None and loaded.encoder_path is not None:
+            model = str(loaded.encoder_path)
+        return loaded.estimator, model
+    return ranker, model
 
 
 def load_ranker(ranker):
@@ -443,13 +448,7 @@ def select(catalogue: str | os.PathLike | pd.DataFrame, signals: str | os.PathLi
     """
     if top < 1:
         raise ConfigError(f"top must be 1 or more, got {top}")
-    if isinstance(ranker, (str, os.PathLike)):
-        from ..models.persist import load_model
-
-        loaded = load_model(ranker)
-        ranker = loaded.estimator
-        if model is None and loaded.encoder_path is not None:
-            model = str(loaded.encoder_path)  # the model's fine-tuned encoder, unless --model says otherwise
+    ranker, model = resolve_ranker(ranker, model)
     table = feature_table(catalogue, signals, markets=markets, market_code=market_code, max_weight_kg=max_weight_kg,
                           exclude_category=exclude_category, model=model, cache_dir=cache_dir, use_cache=use_cache,
                           commerce=commerce, settings=settings, progress=progress, engine=engine)
