@@ -18,7 +18,7 @@ from ..errors import TemplateError
 from .glossary import Glossary
 from ..models.gloss import has_cjk, has_unspaced_script
 from ..models.language import confidence, detect, reads_as_english
-from .rules import RuleSet, facts, fit_title, pack_bytes, promo_words, remove_repeats, rule_set, validate
+from .rules import RuleSet, facts, fit_title, pack_bytes, remove_repeats, rule_set, strip_promo, validate
 
 
 class Channel(str, Enum):
@@ -364,12 +364,6 @@ def _video_problems(script: dict) -> list[str]:
     return problems
 
 
-def _strip_promo(text: str) -> str:
-    for w in promo_words():
-        text = re.sub(r"(?<!\w)" + re.escape(w) + r"(?!\w)", "", text, flags=re.IGNORECASE)
-    return re.sub(r"\s{2,}", " ", text).strip(" ,-|")
-
-
 def _agree_language(segments: list[str], language: str, repairs: list[str], keep: set[str]) -> list[str]:
     """If the title as a whole reads as another language (a loanword such as "blackout" tipping a short Spanish
     title to English), drop the one segment whose removal fixes that: never the brand, the product name or a fact."""
@@ -385,8 +379,7 @@ def _agree_language(segments: list[str], language: str, repairs: list[str], keep
     return segments
 
 
-def write_listing(item: Item, *, market: str, glossary: Glossary, templates: Templates, rules: RuleSet,
-                  bullets_wanted: int = 5) -> Listing:
+def write_listing(item: Item, *, market: str, glossary: Glossary, templates: Templates, rules: RuleSet) -> Listing:
     """Render every part of one listing, apply the safe repairs, and record what still breaks a rule."""
     channel, lang, repairs = item.channel, glossary.language, []
     segments = [s.strip() for s in templates.render(channel, "title", item, glossary).splitlines() if s.strip()]
@@ -396,7 +389,7 @@ def write_listing(item: Item, *, market: str, glossary: Glossary, templates: Tem
     if forbidden:
         segments = [re.sub(r"\s{2,}", " ", "".join(" " if c in forbidden else c for c in s)).strip() for s in segments]
     if rules.value("title", "no_promo"):
-        segments = [_strip_promo(s) for s in segments]
+        segments = [strip_promo(s) for s in segments]
     segments = _agree_language(segments, lang, repairs, keep={item.product, item.brand})
     title = fit_title(segments, limit)
     repeats = rules.value("title", "max_word_repeats")
@@ -408,7 +401,7 @@ def write_listing(item: Item, *, market: str, glossary: Glossary, templates: Tem
 
     bullets = [b.strip() for b in templates.render(channel, "bullets", item, glossary).splitlines() if b.strip()]
     if rules.value("bullets", "no_promo"):
-        bullets = [_strip_promo(b) for b in bullets]
+        bullets = [strip_promo(b) for b in bullets]
     want = rules.value("bullets", "max_items")
     if want and len(bullets) > want:
         repairs.append(f"bullets: kept the first {want} of {len(bullets)}")

@@ -86,9 +86,21 @@ def pack_bytes(terms: list[str], limit: int, *, exclude: str = "") -> str:
     return " ".join(out)
 
 
+@lru_cache(maxsize=1)
+def _promo_patterns() -> tuple[tuple[str, re.Pattern], ...]:
+    return tuple((w, re.compile(r"(?<!\w)" + re.escape(w) + r"(?!\w)", re.IGNORECASE)) for w in promo_words())
+
+
 def _promo_hits(text: str) -> list[str]:
     low = (text or "").casefold()
-    return [w for w in promo_words() if re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", low)]
+    return [w for w, pattern in _promo_patterns() if pattern.search(low)]
+
+
+def strip_promo(text: str) -> str:
+    """``text`` without the promotional claims of the registry (the safe repair for ``no_promo``)."""
+    for _, pattern in _promo_patterns():
+        text = pattern.sub("", text)
+    return re.sub(r"\s{2,}", " ", text).strip(" ,-|")
 
 
 def validate(listing: dict, rules: RuleSet, *, language: str, severity: str = "error") -> list[str]:
