@@ -395,3 +395,14 @@ def test_english_catalogue_title_names_the_product_in_english_locales():
     assert out.loc["US", "title"].startswith("Insulated Water Bottle") and "16.9 fl oz" in out.loc["US", "title"]
     assert out.loc["US", "violations"] == []
     assert out.loc["DE", "violations"][0].startswith("no product name in de-DE")  # no German words to use
+
+
+def test_shopify_handle_is_stable_for_skus_without_ascii():
+    import os
+    import subprocess
+    import sys
+
+    code = "from sellglobal.listings.exporters import handle; print(handle('ヨガマット', '瑜伽垫'))"
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(runs) == 1 and runs.pop().strip().startswith("item-")

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import json
 import re
@@ -51,7 +52,8 @@ def handle(title: str, sku: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     base = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].strip("-")
     tail = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", sku).encode("ascii", "ignore").decode().lower())
-    tail = tail.strip("-") or format(abs(hash(sku)) % 10**8, "08d")
+    # a SKU with no ASCII at all (中01-1 has some) gets a digest: stable across runs, unlike hash()
+    tail = tail.strip("-") or hashlib.blake2b(sku.encode("utf-8"), digest_size=4).hexdigest()
     return f"{base}-{tail}" if base else f"item-{tail}"
 
 
