@@ -31,7 +31,6 @@ STRINGS = {
         "gap_similarity": "Similarity", "none": "none", "listings": "Listings", "channel": "Channel",
         "locale": "Locale", "n_listings": "Listings", "repaired": "Repaired", "failed": "Failing",
         "preview": "Preview", "no_listings": "No listings were written in this run.", "unknown": "unknown",
-        "illustrative": "",
     },
     "zh": {
         "title": "一键出海：选品报告", "generated": "生成时间", "markets": "市场", "market": "市场",
@@ -45,12 +44,11 @@ STRINGS = {
         "gap_volume": "月搜索量", "gap_nearest": "最接近的商品", "gap_similarity": "相似度", "none": "无",
         "listings": "商品文案", "channel": "渠道", "locale": "语言区域", "n_listings": "文案数", "repaired": "已修正",
         "failed": "未通过", "preview": "预览", "no_listings": "本次运行未生成商品文案。", "unknown": "未知",
-        "illustrative": "",
     },
 }
 PART_NAMES = {
     "zh": {"demand": "需求", "match": "匹配度", "growth": "增长", "margin": "毛利", "competition": "竞争",
-           "log demand share": "需求（对数）", "log keywords": "搜索词数", "growth_": "增长"},
+           "log demand share": "需求（对数）", "log keywords": "搜索词数"},
     "en": {},
 }
 
