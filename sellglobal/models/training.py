@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
@@ -14,9 +13,10 @@ from .evaluation import ranking_metrics
 from .history import read_history, relevance
 from .ranker import FEATURES, DefaultRanker, PairwiseRanker
 
-# Features of a product that no keyword of the market credits: no demand at all.
-_UNMATCHED = {"demand_share": 0.0, "demand_rel": 0.0, "best_match": 0.0, "n_keywords": 0, "growth": math.nan,
-              "competition": math.nan, "margin": math.nan, "demand_volume": 0.0, "keywords": ""}
+# Features of a product that no keyword of the market credits: no demand at all (growth, competition and margin
+# stay unknown).
+_UNMATCHED = {"demand_share": 0.0, "demand_rel": 0.0, "best_match": 0.0, "n_keywords": 0, "demand_volume": 0.0,
+              "keywords": ""}
 
 
 def training_table(history: pd.DataFrame, features: dict[str, pd.DataFrame], catalogue: pd.DataFrame) -> pd.DataFrame:
@@ -30,11 +30,7 @@ def training_table(history: pd.DataFrame, features: dict[str, pd.DataFrame], cat
         feats = features[code]
         cols = ["sku", *FEATURES, "demand_volume", "keywords"]
         feats = feats[cols] if len(feats) else pd.DataFrame(columns=cols)
-        merged = group[["market", "sku", "grade"]].merge(feats, on="sku", how="left")
-        for col, value in _UNMATCHED.items():
-            merged[col] = merged[col].fillna(value) if not (isinstance(value, float) and math.isnan(value)) \
-                else merged[col]
-        frames.append(merged)
+        frames.append(group[["market", "sku", "grade"]].merge(feats, on="sku", how="left").fillna(_UNMATCHED))
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["market", "sku", "grade",
                                                                                        *FEATURES])
     for col in FEATURES:
