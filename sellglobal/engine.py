@@ -58,6 +58,11 @@ class DaskEngine:
             self._cluster.close()
 
 
+def is_distributed(engine) -> bool:
+    """True for an engine that sends work elsewhere (None and the local engine run it here)."""
+    return engine is not None and getattr(engine, "name", "local") != "local"
+
+
 def get_engine(name: str | None = None, scheduler: str | None = None):
     """``local`` (default) or ``dask``; an engine object is returned as it is."""
     if name is None or name == "local":

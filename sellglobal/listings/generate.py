@@ -15,6 +15,7 @@ from typing import Callable, Iterator, Sequence
 import jinja2
 import pandas as pd
 
+from ..engine import is_distributed
 from ..errors import ConfigError, Problem, SchemaError
 from ..models.gloss import Glosser, has_cjk, strip_noise
 from ..models.language import detect, reads_as_english
@@ -240,7 +241,7 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
 
     collected: list[dict] = []
     tally = _Tally()
-    distributed = engine is not None and getattr(engine, "name", "local") != "local"
+    distributed = is_distributed(engine)
     starts = list(range(0, len(todo), CHUNK))
     wave = 8 if distributed else 1  # chunks sent to the workers at a time; parts are still written in order
     with (progress("Writing listings", len(todo)) if progress else nullcontext(None)) as bar:

@@ -10,6 +10,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..engine import is_distributed
 from ..errors import ConfigError
 from ..models.encoders import Encoder, encoder_for, get_encoder
 from ..models.gloss import has_unspaced_script
@@ -298,7 +299,7 @@ def feature_table(catalogue, signals, *, markets=None, market_code: str | None =
     items = items[keep].reset_index(drop=True)
 
     demand = demand[demand["market"].isin(wanted)].reset_index(drop=True)
-    distributed = engine is not None and getattr(engine, "name", "local") != "local"
+    distributed = is_distributed(engine)
     if distributed and isinstance(model, Encoder):
         raise ConfigError("a distributed engine loads the encoder on each worker: pass the model by name or folder")
     with _bar(progress, "Encoding products", len(items)) as bar:
