@@ -386,11 +386,17 @@ def demo_dir() -> Path:
     return Path(str(resources.files("sellglobal") / "data" / "demo"))
 
 
-DEMO_SIGNALS = ["amazon_ba_US.csv", "helium10_cerebro_US.csv", "keyword_planner_DE.csv", "jungle_scout_FR.csv",
-                "demand_ES.csv", "keyword_planner_JP.csv", "prices.csv"]
-# Files without a market inside them, and the market they were exported for.
-DEMO_MARKETS = {"helium10_cerebro_US.csv": "US", "keyword_planner_DE.csv": "DE", "jungle_scout_FR.csv": "FR",
-                "keyword_planner_JP.csv": "JP"}
+def _demo_demand() -> list[dict]:
+    import tomllib
+
+    return tomllib.loads((demo_dir() / "project.toml").read_text(encoding="utf-8"))["demand"]
+
+
+# The demo project's demand files (for tests and benchmarks), as its project file lists them, and the market of
+# each file that names none.
+_DEMO_DEMAND = _demo_demand()
+DEMO_SIGNALS = [d["path"] for d in _DEMO_DEMAND]
+DEMO_MARKETS = {d["path"]: d["market"] for d in _DEMO_DEMAND if "market" in d}
 
 
 def _run_project(project, output, ui_lang, cache_dir, quiet, heading):
