@@ -166,9 +166,8 @@ def load_project(path: str | os.PathLike, *, check_files: bool = True) -> Projec
     try:
         costs = CommerceConfig.from_dict({k: v for k, v in costs_raw.items() if k in COST_KEYS}, source="[costs]")
     except ConfigError as exc:
-        key = str(exc).split(": ", 1)[1].split(" ")[0].split(".")
-        sub = "costs." + key[0] if len(key) > 1 else "costs"
-        problem(str(exc).split(": ", 1)[1], sub, key[-1] if len(key) > 1 else key[0])
+        *tables, key = exc.key_path
+        problem(exc.detail, ".".join(["costs", *tables]), key)
     if "catalogue" not in raw or "path" not in raw.get("catalogue", {}):
         problem("[catalogue] path is required: the catalogue file to select from", "catalogue")
     if not raw.get("demand"):

@@ -60,22 +60,28 @@ class CommerceConfig:
     @classmethod
     def from_dict(cls, raw: dict, *, source: str = "costs") -> "CommerceConfig":
         """Overrides as a mapping (the ``[costs]`` table of a project file, say), merged into the defaults."""
+        def fail(key_path: tuple[str, ...], detail: str):
+            # the key path lets a caller point at the line that holds it (see sellglobal.project)
+            error = ConfigError(f"{source}: {detail}")
+            error.key_path, error.detail = key_path, detail
+            raise error
+
         config = cls()
         known = {f.name for f in fields(cls)}
         for key, value in raw.items():
             if key not in known:
-                raise ConfigError(f"{source}: unknown key {key!r}; use one of {', '.join(sorted(known))}")
+                fail((key,), f"unknown key {key!r}; use one of {', '.join(sorted(known))}")
             current = getattr(config, key)
             if isinstance(current, dict):
                 if not isinstance(value, dict):
-                    raise ConfigError(f"{source}: {key} must be a table of code = number")
+                    fail((key,), f"{key} must be a table of code = number")
                 for code, number in value.items():
                     if not isinstance(number, (int, float)) or isinstance(number, bool) or number < 0:
-                        raise ConfigError(f"{source}: {key}.{code} = {number!r} must be a number, 0 or more")
+                        fail((key, code), f"{key}.{code} = {number!r} must be a number, 0 or more")
                     current[code.upper()] = float(number)
             else:
                 if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-                    raise ConfigError(f"{source}: {key} = {value!r} must be a positive number")
+                    fail((key,), f"{key} = {value!r} must be a positive number")
                 setattr(config, key, float(value))
         return config
 
