@@ -143,7 +143,7 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
     price = weighted(prices)
     product_growth, product_competition = weighted(growth), weighted(competition)
     items = {c: catalogue[c].to_numpy()[products] for c in ("sku", "title", "cost", "currency", "weight_kg",
-                                                             "length_cm", "width_cm", "height_cm", "category")}
+                                                             "length_cm", "width_cm", "height_cm")}
     rows = []
     for n, (p, a, b) in enumerate(zip(products, starts, ends)):
         # Weak credits add their share of volume, but only confident matches are listed as the product's keywords
@@ -164,7 +164,6 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
             "margin": margin, "landed_cost": landed, "price": float(pr), "currency": m.currency,
             "keywords": " | ".join(keywords[j] for j in listed[: settings.max_keywords_per_product]),
             "_weight_missing": math.isnan(item["weight_kg"]) and math.isnan(item["length_cm"]),
-            "_category": item["category"], "_weight": item["weight_kg"],
         })
     out = pd.DataFrame(rows)
     if len(out):
