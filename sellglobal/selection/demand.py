@@ -126,7 +126,7 @@ class _Ctx:
     def number(self, raw: RawTable, i: int, column: str | None, *, percent: bool = False) -> float:
         if column is None:
             return np.nan
-        text = raw.frame.at[i, column]
+        text = raw.cell(i, column)
         try:
             value = parse_metric(text, percent=percent)
         except ValueError:
@@ -138,7 +138,7 @@ class _Ctx:
 def _keyword_rows(raw: RawTable, column: str):
     """(row index, keyword) for every row whose keyword cell is not empty."""
     for i in range(len(raw.frame)):
-        keyword = str(raw.frame.at[i, column]).strip()
+        keyword = str(raw.cell(i, column)).strip()
         if keyword:
             yield i, keyword
 
@@ -200,10 +200,10 @@ def _read_keyword_planner(text: str, ctx: _Ctx) -> pd.DataFrame:
             growth = ctx.number(raw, i, three, percent=True)
         competition = ctx.number(raw, i, comp_idx) / 100 if comp_idx else np.nan
         if np.isnan(competition) and comp:
-            competition = _KP_LEVELS.get(str(raw.frame.at[i, comp]).strip().lower(), np.nan)
+            competition = _KP_LEVELS.get(str(raw.cell(i, comp)).strip().lower(), np.nan)
         records.append({"market": ctx.market, "keyword": keyword, "volume": ctx.number(raw, i, vol),
                         "growth": growth, "competition": competition,
-                        "currency": raw.frame.at[i, currency] if currency else None})
+                        "currency": raw.cell(i, currency) if currency else None})
     return _frame(records, "keyword-planner")
 
 
@@ -285,7 +285,7 @@ def _read_trends_timeline(raw: RawTable, ctx: _Ctx) -> pd.DataFrame:
         mkt = ctx.market
         if geo:
             mkt = country_code(geo) or mkt
-        series = np.array([ctx.number(raw, i, col) if str(raw.frame.at[i, col]).strip() != "<1" else 0.5
+        series = np.array([ctx.number(raw, i, col) if str(raw.cell(i, col)).strip() != "<1" else 0.5
                            for i in range(len(raw.frame))], dtype=float)
         series = series[~np.isnan(series)]
         if not len(series):
@@ -362,7 +362,7 @@ def _read_canonical(raw: RawTable, ctx: _Ctx) -> pd.DataFrame:
     records = []
     for i, keyword in _keyword_rows(raw, found["keyword"]):
         rec = {"keyword": keyword,
-               "market": str(raw.frame.at[i, found["market"]]).strip() if found["market"] else ctx.market,
+               "market": str(raw.cell(i, found["market"])).strip() if found["market"] else ctx.market,
                "volume": ctx.number(raw, i, found["volume"]),
                "growth": ctx.number(raw, i, found["growth"]),
                "competition": ctx.number(raw, i, found["competition"]),
@@ -370,7 +370,7 @@ def _read_canonical(raw: RawTable, ctx: _Ctx) -> pd.DataFrame:
         if not rec["market"]:
             rec["market"] = ctx.market
         for c in ("currency", "language", "source", "date"):
-            rec[c] = str(raw.frame.at[i, found[c]]).strip() or None if found[c] else None
+            rec[c] = str(raw.cell(i, found[c])).strip() or None if found[c] else None
         rec["_row"] = raw.rows[i]
         records.append(rec)
     frame = pd.DataFrame.from_records(records, columns=DEMAND_COLUMNS + ["_row"])

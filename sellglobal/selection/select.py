@@ -15,8 +15,7 @@ from ..errors import ConfigError
 from ..models.encoders import Encoder, encoder_for, get_encoder
 from ..models.gloss import has_unspaced_script
 from ..models.language import reads_as_english
-from ..models.matching import (ProductViews, best_keyword_per_product, combine_views, embed_catalogue,
-                               product_views, top_matches)
+from ..models.matching import ProductViews, combine_views, embed_catalogue, product_views, top_matches
 from ..models.ranker import FEATURES, DefaultRanker
 from .catalogue import read_catalogue
 from .commerce import CommerceConfig
@@ -90,7 +89,10 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
     price_cur = demand["currency"].fillna(m.currency).astype(str).to_numpy()
     prices = np.array([commerce.convert(p, c, m.currency) if not math.isnan(p) else math.nan
                        for p, c in zip(raw_prices, price_cur)], dtype=float)
-    matches = top_matches(product_vectors, keyword_vectors, k_per_keyword=settings.k_per_keyword, m_per_product=1)
+    # each product's own best keyword is sought among the market's native-language keywords (see _native_keywords)
+    matches = top_matches(product_vectors, keyword_vectors, k_per_keyword=settings.k_per_keyword,
+                          product_keywords=_native_keywords(demand["keyword"], m.language))
+    product_best, product_best_kw = matches.prod_sim, matches.prod_idx
 
     # Every (keyword, product) credit as flat arrays, keyword by keyword, best product first.
     S, I = matches.kw_sim, matches.kw_idx
@@ -105,8 +107,6 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
         share[sl] = _split(product_vectors, P[sl], sim[sl], settings)
 
     span = settings.strong_similarity - settings.min_similarity
-    product_best, product_best_kw = _native_best(product_vectors, keyword_vectors, demand["keyword"], m.language,
-                                                 matches)
     side = np.clip(1 - (product_best[P] - sim - settings.product_margin) / settings.product_band, 0, 1)
     exempt: dict[tuple[int, int], bool] = {}
     for i in np.flatnonzero(side < 1):  # the word tests only where the product-side check would cut the credit
@@ -181,20 +181,17 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
     return out
 
 
-def _native_best(product_vectors: np.ndarray, keyword_vectors: np.ndarray, keywords: pd.Series, language: str,
-                 matches) -> tuple[np.ndarray, np.ndarray]:
-    """Each product's best similarity to a keyword in the market's own language, and that keyword's index.
+def _native_keywords(keywords: pd.Series, language: str) -> np.ndarray | None:
+    """Which keywords a product's own best keyword is chosen from: those in the market's own language, or None
+    for all of them.
 
     English search terms in a French market ("air fryer") match an English-titled product far better than the
     French ones do; measured against them, "friteuse sans huile" would look like another product.
     """
-    native = np.ones(len(keywords), dtype=bool)
-    if language != "en":
-        native = ~np.array([reads_as_english(k, language) for k in keywords], dtype=bool)
-    if native.all() or not native.any():
-        return matches.prod_sim[:, 0], matches.prod_idx[:, 0]
-    sim, idx = best_keyword_per_product(product_vectors, keyword_vectors[native])
-    return sim, np.flatnonzero(native)[idx]
+    if language == "en":
+        return None
+    native = ~np.array([reads_as_english(k, language) for k in keywords], dtype=bool)
+    return None if native.all() or not native.any() else native
 
 
 def _head_of(keyword: str, longer: str) -> bool:

@@ -10,7 +10,7 @@ import io
 import os
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -85,6 +85,13 @@ class RawTable:
     frame: pd.DataFrame
     rows: list[int]
     name: str
+    _columns: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def cell(self, i: int, column: str) -> str:
+        """The text in row ``i`` (0-based) of ``column``; a column is listed once, not looked up cell by cell."""
+        if column not in self._columns:
+            self._columns[column] = self.frame[column].tolist()
+        return self._columns[column][i]
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, name: str) -> "RawTable":
