@@ -105,6 +105,28 @@ def test_chunked_top_matches_equal_plain_loop(chunk):
             assert m.prod_sim[p] == pytest.approx(full[p].max() if mask is None else full[p, allowed].max())
 
 
+@pytest.mark.parametrize("chunk", [3, 50, 1000])
+def test_top_matches_within_margin_equal_plain_loop(chunk):
+    rng = np.random.default_rng(1)
+    P = rng.normal(size=(200, 4)).astype(np.float32)
+    P[100:160] = P[0] + rng.normal(scale=0.05, size=(60, 4))  # 61 near-copies: more within the margin than k
+    K = rng.normal(size=(30, 4)).astype(np.float32)
+    K[0] = P[0]
+    P /= np.linalg.norm(P, axis=1, keepdims=True)
+    K /= np.linalg.norm(K, axis=1, keepdims=True)
+    full = K @ P.T
+    m = top_matches(P, K, k_per_keyword=40, margin=0.5, floor=0.0, chunk=chunk)
+    for j in range(30):
+        order = sorted(range(200), key=lambda p: -full[j, p])
+        best = full[j, order[0]]
+        expected = [order[0]] + [p for p in order[1:] if full[j, p] >= max(best - 0.5, 0.0)][:39]
+        got = m.kw_idx[j][m.kw_idx[j] >= 0].tolist()
+        assert got[0] == expected[0] and sorted(got) == sorted(expected), j
+        assert np.allclose(m.kw_sim[j][:len(got)], full[j, got])
+        assert (np.diff(m.kw_sim[j][:len(got)]) <= 0).all()
+    assert (m.kw_idx[0] >= 0).sum() == 40  # the near-copies filled every slot
+
+
 @pytest.mark.parametrize("shape", [(1, 5), (64, 3), (65, 7), (300, 40), (1000, 9)])
 def test_column_argmax_is_numpys(shape):
     a = np.random.default_rng(shape[0]).normal(size=shape).astype(np.float32)

