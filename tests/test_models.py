@@ -7,7 +7,7 @@ from sklearn.base import clone
 
 from sellglobal.models.encoders import CachedEncoder, EmbeddingCache
 from sellglobal.models.gloss import Glosser, has_cjk
-from sellglobal.models.matching import column_argmax, combine_views, embed_products, product_views, top_matches
+from sellglobal.models.matching import ProductViews, column_argmax, combine_views, embed_products, product_views, top_matches
 from sellglobal.models.ranker import FEATURES, DefaultRanker
 
 
@@ -84,6 +84,11 @@ def test_views_and_mean_combination():
     out = combine_views(views, vectors)
     assert np.allclose(out[0], np.array([1, 1, 1, 0]) / np.sqrt(3))
     assert np.allclose(out[1], [0, 0, 0, 1])
+    # views handed over in any order combine the same
+    shuffled = ProductViews(texts=["a", "b", "c"], owner=np.array([1, 0, 1]), kind=["title", "title", "gloss"],
+                            n_products=3)
+    out = combine_views(shuffled, np.eye(3, dtype=np.float32))
+    assert np.allclose(out, [[0, 1, 0], [1 / np.sqrt(2), 0, 1 / np.sqrt(2)], [0, 0, 0]])
 
 
 @pytest.mark.parametrize("chunk", [2, 3, 1000])

@@ -62,7 +62,13 @@ def combine_views(views: ProductViews, vectors: np.ndarray,
     weights = VIEW_WEIGHTS if weights is None else weights
     w = np.array([weights.get(k, 0.0) for k in views.kind], dtype=np.float32)[:, None]
     out = np.zeros((views.n_products, vectors.shape[1]), dtype=np.float32)
-    np.add.at(out, views.owner, vectors * w)
+    if len(views.owner):
+        # views come grouped by product (product_views writes them so): sum each run of rows
+        owners, starts = np.unique(views.owner, return_index=True)
+        if np.all(np.diff(views.owner) >= 0):
+            out[owners] = np.add.reduceat(vectors * w, starts, axis=0)
+        else:
+            np.add.at(out, views.owner, vectors * w)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return out / norms

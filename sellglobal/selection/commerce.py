@@ -17,6 +17,8 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import ConfigError
 from .markets import market
 
@@ -98,27 +100,28 @@ class CommerceConfig:
             return amount
         return amount * self.rate(from_currency) / self.rate(to_currency)
 
-    def chargeable_kg(self, weight_kg: float, length_cm: float, width_cm: float, height_cm: float) -> float:
-        volumetric = length_cm * width_cm * height_cm / self.volumetric_divisor
-        values = [v for v in (weight_kg, volumetric) if not math.isnan(v)]
-        return max(values) if values else math.nan
+    def chargeable_kg(self, weight_kg, length_cm, width_cm, height_cm):
+        """The greater of actual and volumetric weight (numbers or arrays); NaN when neither is known."""
+        volumetric = np.asarray(length_cm, dtype=float) * width_cm * height_cm / self.volumetric_divisor
+        return np.fmax(np.asarray(weight_kg, dtype=float), volumetric)
 
-    def landed_cost(self, market_code: str, *, cost: float, cost_currency: str, weight_kg: float,
-                    length_cm: float = math.nan, width_cm: float = math.nan, height_cm: float = math.nan,
-                    price: float = math.nan) -> tuple[float, float]:
-        """(landed cost, freight) in the market's currency; NaN when the cost is unknown.
+    def landed_cost(self, market_code: str, *, cost, cost_currency, weight_kg, length_cm=math.nan,
+                    width_cm=math.nan, height_cm=math.nan, price=math.nan) -> tuple[np.ndarray, np.ndarray]:
+        """(landed cost, freight) in the market's currency, for one product or arrays of them; NaN when the cost
+        is unknown.
 
         landed = cost + freight x chargeable kg + fixed fee + fee rate x price (the fee part needs a price).
         """
         m = market(market_code)
-        if math.isnan(cost):
-            return math.nan, math.nan
         to = m.currency
+        cost = np.asarray(cost, dtype=float)
+        currencies = np.broadcast_to(np.asarray(cost_currency, dtype=object), cost.shape)
+        codes, where = np.unique(currencies.ravel().astype(str), return_inverse=True)
+        rates = np.array([self.rate(c) for c in codes], dtype=float)[where].reshape(cost.shape)
+        goods = cost * rates / self.rate(to)
         kg = self.chargeable_kg(weight_kg, length_cm, width_cm, height_cm)
-        freight_cny = 0.0 if math.isnan(kg) else kg * self.freight_cny_per_kg.get(m.code, self.default_freight_cny_per_kg)
-        goods = self.convert(cost, cost_currency, to)
-        freight = self.convert(freight_cny, "CNY", to)
-        fees = self.fixed_fee.get(to, self.convert(3.0, "USD", to))
-        if not math.isnan(price):
-            fees += self.fee_rate.get(m.code, self.default_fee_rate) * price
+        freight_cny = np.nan_to_num(kg * self.freight_cny_per_kg.get(m.code, self.default_freight_cny_per_kg))
+        freight = np.where(np.isnan(cost), np.nan, self.convert(freight_cny, "CNY", to))
+        fees = self.fixed_fee.get(to, self.convert(3.0, "USD", to)) \
+            + np.nan_to_num(self.fee_rate.get(m.code, self.default_fee_rate) * np.asarray(price, dtype=float))
         return goods + freight + fees, freight

@@ -145,27 +145,28 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
     product_growth, product_competition = weighted(growth), weighted(competition)
     items = {c: catalogue[c].to_numpy()[products] for c in ("sku", "title", "cost", "currency", "weight_kg",
                                                              "length_cm", "width_cm", "height_cm")}
-    rows = []
-    for n, (p, a, b) in enumerate(zip(products, starts, ends)):
-        # Weak credits add their share of volume, but only confident matches are listed as the product's keywords
-        # (the listings are written from them).
-        listed = [J[i] for i in range(a, b) if conf[i] >= settings.list_confidence] or [J[a]]
-        item = {c: v[n] for c, v in items.items()}
-        landed, freight = commerce.landed_cost(m.code, cost=item["cost"], cost_currency=item["currency"],
-                                               weight_kg=item["weight_kg"], length_cm=item["length_cm"],
-                                               width_cm=item["width_cm"], height_cm=item["height_cm"],
-                                               price=price[n])
-        pr = price[n]
-        margin = (pr - landed) / pr if pr and not math.isnan(pr) and not math.isnan(landed) else math.nan
-        rows.append({
-            "market": m.code, "sku": item["sku"], "title": item["title"],
-            "demand_volume": float(demand_volume[n]), "demand_share": float(demand_volume[n] / total),
-            "n_keywords": len(listed), "best_match": float(sim[a]),
-            "growth": float(product_growth[n]), "competition": float(product_competition[n]),
-            "margin": margin, "landed_cost": landed, "price": float(pr), "currency": m.currency,
-            "keywords": " | ".join(keywords[j] for j in listed[: settings.max_keywords_per_product]),
-            "_weight_missing": math.isnan(item["weight_kg"]) and math.isnan(item["length_cm"]),
-        })
+    landed, _ = commerce.landed_cost(m.code, cost=items["cost"], cost_currency=items["currency"],
+                                     weight_kg=items["weight_kg"], length_cm=items["length_cm"],
+                                     width_cm=items["width_cm"], height_cm=items["height_cm"], price=price)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        margin = np.where(price > 0, (price - landed) / price, np.nan)
+    # Weak credits add their share of volume, but only confident matches are listed as the product's keywords
+    # (the listings are written from them), and the best one when none is.
+    confident = conf >= settings.list_confidence
+    listed, n_listed = [], np.zeros(len(products), dtype=int)
+    for n, (a, b) in enumerate(zip(starts, ends)):
+        terms = [keywords[J[i]] for i in range(a, b) if confident[i]] or [keywords[J[a]]]
+        n_listed[n] = len(terms)
+        listed.append(" | ".join(terms[: settings.max_keywords_per_product]))
+    rows = {
+        "market": m.code, "sku": items["sku"], "title": items["title"],
+        "demand_volume": demand_volume, "demand_share": demand_volume / total,
+        "n_keywords": n_listed, "best_match": sim[starts] if len(P) else np.zeros(0),
+        "growth": product_growth, "competition": product_competition,
+        "margin": margin, "landed_cost": landed, "price": price, "currency": m.currency,
+        "keywords": listed,
+        "_weight_missing": np.isnan(items["weight_kg"].astype(float)) & np.isnan(items["length_cm"].astype(float)),
+    }
     out = pd.DataFrame(rows)
     if len(out):
         out["demand_rel"] = out["demand_volume"] / (out["demand_volume"].max() or 1.0)
