@@ -176,10 +176,46 @@ def test_ambiguous_keyword_is_split_between_distinct_products_not_variants():
     v = np.eye(3, dtype=np.float32)
     variants = np.vstack([v[0], v[0] * 0.99 + v[1] * 0.01, v[2]])
     variants /= np.linalg.norm(variants, axis=1, keepdims=True)
-    share = _split(variants, np.array([0, 1, 2]), np.array([0.50, 0.49, 0.50]), MatchSettings())
+    # keyword 0 credits all three, keyword 1 only product 2
+    share = _split(variants, np.array([0, 1, 2, 2]), np.array([0.50, 0.49, 0.50, 0.4]), np.array([3, 1]),
+                   MatchSettings())
     assert share[0] == share[1] == pytest.approx(0.5)  # two variants of one product share in full
     assert share[2] == pytest.approx(0.5)
-    assert _split(variants, np.array([2]), np.array([0.4]), MatchSettings()).tolist() == [1.0]
+    assert share[3] == 1.0
+
+
+def _split_one_keyword(vectors, idx, sims, settings):
+    """The split for one keyword as a plain loop, to check the batched version against."""
+    heads, group = [], []
+    for i in range(len(idx)):
+        earlier = [j for j in range(i) if vectors[idx[i]] @ vectors[idx[j]] >= settings.same_product_similarity]
+        g = group[earlier[0]] if earlier else i
+        group.append(g)
+        if g == i:
+            heads.append(i)
+    weight = {h: np.exp((sims[h] - sims[0]) / settings.split_temperature) for h in heads}
+    total = sum(weight.values())
+    return [weight[g] / total for g in group]
+
+
+@pytest.mark.parametrize("batch", [1, 3, 256])
+def test_batched_split_equals_a_plain_loop_per_keyword(batch):
+    from sellglobal.selection.select import MatchSettings, _split
+
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(6, 8))
+    vectors = np.vstack([base[i % 6] + rng.normal(scale=0.1, size=8) for i in range(40)]).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    counts = rng.integers(1, 12, size=25)
+    products = np.concatenate([rng.choice(40, size=c, replace=False) for c in counts])
+    sims = np.concatenate([np.sort(rng.uniform(0.2, 0.6, size=c))[::-1] for c in counts])
+    settings = MatchSettings()
+    got = _split(vectors, products, sims, counts, settings, batch=batch)
+    start = 0
+    for c in counts:
+        sl = slice(start, start + c)
+        assert got[sl] == pytest.approx(_split_one_keyword(vectors, products[sl], sims[sl], settings))
+        start += c
 
 
 def test_sales_talk_and_colours_are_not_matched():

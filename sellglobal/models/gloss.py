@@ -189,7 +189,7 @@ class Glosser:
             if is_phrase:
                 out.append(self.phrases[span])
             else:
-                out.extend(self._words(span))
+                out.extend(_span_words(span))
         return re.sub(r"\s+", " ", " ".join(out)).strip()
 
     def phrases_in(self, text: str) -> list[str]:
@@ -218,29 +218,33 @@ class Glosser:
         if start < n:
             yield text[start:], False
 
-    def _words(self, span: str) -> list[str]:
-        words = []
-        dictionary = cedict()
-        for token in _jieba().lcut(span):
-            token = token.strip()
-            if not token or token in _STOP:
-                continue
-            if not has_cjk(token):
-                if re.search(r"\w", token):
-                    words.append(token)
-                continue
-            if token in dictionary:
-                words.append(dictionary[token])
-                continue
-            # Unknown compound: gloss its characters (or known two-character pieces) instead.
-            j = 0
-            while j < len(token):
-                if token[j:j + 2] in dictionary and j + 1 < len(token):
-                    words.append(dictionary[token[j:j + 2]])
-                    j += 2
-                elif token[j] in dictionary:
-                    words.append(dictionary[token[j]])
-                    j += 1
-                else:
-                    j += 1
-        return words
+
+@lru_cache(maxsize=1 << 16)
+def _span_words(span: str) -> tuple[str, ...]:
+    """English words for a stretch of Chinese text (jieba, then CC-CEDICT). Cached: a catalogue repeats its
+    descriptive fragments (家用, 加厚, 大容量) across thousands of titles, and segmenting is the costly part."""
+    words = []
+    dictionary = cedict()
+    for token in _jieba().lcut(span):
+        token = token.strip()
+        if not token or token in _STOP:
+            continue
+        if not has_cjk(token):
+            if re.search(r"\w", token):
+                words.append(token)
+            continue
+        if token in dictionary:
+            words.append(dictionary[token])
+            continue
+        # Unknown compound: gloss its characters (or known two-character pieces) instead.
+        j = 0
+        while j < len(token):
+            if token[j:j + 2] in dictionary and j + 1 < len(token):
+                words.append(dictionary[token[j:j + 2]])
+                j += 2
+            elif token[j] in dictionary:
+                words.append(dictionary[token[j]])
+                j += 1
+            else:
+                j += 1
+    return tuple(words)

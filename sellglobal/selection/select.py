@@ -100,12 +100,7 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
     keep = (S > settings.min_similarity) & (S >= S[:, :1] - settings.credit_margin) & (I >= 0)
     J, col = np.nonzero(keep)
     P, sim = I[J, col], S[J, col].astype(float)
-    share = np.ones(len(P))
-    counts = keep.sum(axis=1)
-    offsets = np.concatenate([[0], np.cumsum(counts)])
-    for j in np.flatnonzero(counts > 1):
-        sl = slice(offsets[j], offsets[j + 1])
-        share[sl] = _split(product_vectors, P[sl], sim[sl], settings)
+    share = _split(product_vectors, P, sim, keep.sum(axis=1), settings)
 
     span = settings.strong_similarity - settings.min_similarity
     side = np.clip(1 - (product_best[P] - sim - settings.product_margin) / settings.product_band, 0, 1)
@@ -212,30 +207,41 @@ def _sized(keyword: str, best: str) -> bool:
     return _head_of(best, keyword) and any(any(c.isdigit() for c in w) for w in extra)
 
 
-def _split(product_vectors: np.ndarray, idx: np.ndarray, sims: np.ndarray, settings: MatchSettings) -> np.ndarray:
-    """Share of a keyword's searches that each credited product receives.
+def _split(product_vectors: np.ndarray, products: np.ndarray, sims: np.ndarray, counts: np.ndarray,
+           settings: MatchSettings, batch: int = 256) -> np.ndarray:
+    """Share of each keyword's searches that each credited product receives.
 
+    ``products``/``sims`` hold every credit, keyword by keyword (``counts[j]`` entries for keyword j, best first).
     Products whose vectors are nearly the same (variants of one product: colours, sizes) form a group and each
     receive the group's whole share: a search for "air fryer" is worth as much to every air fryer variant. Distinct
     products split the search between them by a softmax of their similarity, so an ambiguous keyword no longer
-    counts in full for several different products.
+    counts in full for several different products. Keywords are handled ``batch`` at a time as padded arrays.
     """
-    n = len(idx)
-    if n <= 1:
-        return np.ones(n)
-    vectors = product_vectors[idx]
-    same = np.tril(vectors @ vectors.T >= settings.same_product_similarity, k=-1)
-    # sims are sorted best first: each product joins the group of the first earlier product it is close to.
-    # Pointing each at that product and following the pointers to the end gives the same groups as a loop would.
-    group = np.where(same.any(axis=1), same.argmax(axis=1), np.arange(n))
-    while True:
-        nxt = group[group]
-        if np.array_equal(nxt, group):
-            break
-        group = nxt
-    heads, inverse = np.unique(group, return_inverse=True)
-    weight = np.exp((sims[heads] - sims[0]) / settings.split_temperature)
-    return (weight / weight.sum())[inverse]
+    share = np.ones(len(products))
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    multi = np.flatnonzero(counts > 1)
+    for b0 in range(0, len(multi), batch):
+        js = multi[b0:b0 + batch]
+        width = int(counts[js].max())
+        steps = np.arange(width)
+        valid = steps < counts[js][:, None]
+        pos = offsets[js][:, None] + np.where(valid, steps, 0)
+        vectors = product_vectors[products[pos]]
+        close = np.matmul(vectors, vectors.transpose(0, 2, 1)) >= settings.same_product_similarity
+        close &= np.tril(np.ones((width, width), dtype=bool), k=-1) & valid[:, None, :]
+        # each product joins the group of the first earlier product it is close to; following those pointers to
+        # their end gives each product its group's head
+        group = np.where(close.any(axis=2), close.argmax(axis=2), steps)
+        while True:
+            nxt = np.take_along_axis(group, group, axis=1)
+            if np.array_equal(nxt, group):
+                break
+            group = nxt
+        s = sims[pos]
+        weight = np.where((group == steps) & valid, np.exp((s - s[:, :1]) / settings.split_temperature), 0.0)
+        out = np.take_along_axis(weight, group, axis=1) / weight.sum(axis=1, keepdims=True)
+        share[pos[valid]] = out[valid]
+    return share
 
 
 def _why(row: pd.Series) -> str:
