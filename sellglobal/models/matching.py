@@ -75,7 +75,7 @@ def combine_views(views: ProductViews, vectors: np.ndarray,
 
 
 # Bump when the views or their combination change: it keys the cache of finished product vectors.
-VIEWS_VERSION = "views-1"
+VIEWS_VERSION = "views-2"
 
 
 def embed_products(titles: Sequence[str], titles_en: Sequence[str] | None, encoder: Encoder, *,
