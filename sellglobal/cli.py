@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -40,8 +41,16 @@ def _progress_factory(quiet: bool):
 
     @contextmanager
     def factory(label: str, total: int):
+        start, bars = time.monotonic(), []
+
+        def rate(_item) -> str:  # items per second so far, beside the percentage and the time left
+            elapsed = time.monotonic() - start
+            done = bars[0].pos if bars else 0
+            return f"{done / elapsed:,.0f}/s" if done and elapsed > 0 else ""
+
         with click.progressbar(length=max(total, 1), label=label.ljust(18), file=sys.stderr,
-                               show_eta=True, show_percent=True) as bar:
+                               show_eta=True, show_percent=True, item_show_func=rate) as bar:
+            bars.append(bar)
             yield bar
 
     return factory

@@ -199,3 +199,25 @@ def test_listings_template_error_names_file_and_line(runner, files, tmp_path):
                                  "-o", str(tmp_path / "o"), "-q"])
     assert result.exit_code == 1
     assert "amazon/title.j2 line 2: UndefinedError" in result.stderr
+
+
+def test_progress_bars_show_rate_and_time_left(monkeypatch):
+    import io
+    import time
+
+    from sellglobal.cli import _progress_factory
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    err = Terminal()
+    monkeypatch.setattr("sys.stderr", err)
+    with _progress_factory(False)("Encoding products", 1000) as bar:
+        time.sleep(1.1)  # click estimates the time left once a second
+        bar.update(250)
+        bar.render_progress()
+    shown = err.getvalue()
+    assert "Encoding products" in shown and "25%" in shown
+    assert "/s" in shown  # the rate
+    assert "00:00:0" in shown  # the time left

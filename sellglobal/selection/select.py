@@ -73,7 +73,7 @@ def _bar(progress: ProgressFactory | None, label: str, total: int):
 
 def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand: pd.DataFrame,
                     keyword_vectors: np.ndarray, market_code: str, *, commerce: CommerceConfig,
-                    settings: MatchSettings) -> pd.DataFrame:
+                    settings: MatchSettings, progress: Callable[[int], None] | None = None) -> pd.DataFrame:
     """Feature rows for every product that at least one keyword of this market credits.
 
     ``demand_volume`` is the search volume credited to the product: each matching keyword's monthly volume times
@@ -92,7 +92,7 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
     # each product's own best keyword is sought among the market's native-language keywords (see _native_keywords)
     matches = top_matches(product_vectors, keyword_vectors, k_per_keyword=settings.k_per_keyword,
                           margin=settings.credit_margin, floor=settings.min_similarity,
-                          product_keywords=_native_keywords(demand["keyword"], m.language))
+                          product_keywords=_native_keywords(demand["keyword"], m.language), progress=progress)
     product_best, product_best_kw = matches.prod_sim, matches.prod_idx
 
     # Every (keyword, product) credit as flat arrays, keyword by keyword, best product first.
@@ -313,30 +313,44 @@ def feature_table(catalogue, signals, *, markets=None, market_code: str | None =
             titles_en = items["title_en"].tolist() if items["title_en"].astype(bool).any() else None
             product_vectors = _embed_distributed(engine, items["title"].tolist(), titles_en, model)
         else:
-            product_vectors = embed_catalogue(items, encoder)
-        if bar is not None:
-            bar.update(len(items))
+            # in blocks: the bar moves, and the views and texts of only one block are held at a time
+            product_vectors = np.empty((len(items), encoder.dim), dtype=np.float32)
+            for start in range(0, len(items), PRODUCTS_PER_BLOCK):
+                product_vectors[start:start + PRODUCTS_PER_BLOCK] = embed_catalogue(
+                    items.iloc[start:start + PRODUCTS_PER_BLOCK], encoder)
+                if bar is not None:
+                    bar.update(min(PRODUCTS_PER_BLOCK, len(items) - start))
     with _bar(progress, "Encoding keywords", len(demand)) as bar:
-        keyword_vectors = _encode_distributed(engine, demand["keyword"].tolist(), model) if distributed \
-            else encoder.encode(demand["keyword"].tolist())
-        if bar is not None:
-            bar.update(len(demand))
+        texts = demand["keyword"].tolist()
+        if distributed:
+            keyword_vectors = _encode_distributed(engine, texts, model)
+        else:
+            keyword_vectors = np.empty((len(texts), encoder.dim), dtype=np.float32)
+            for start in range(0, len(texts), TEXTS_PER_BLOCK):
+                keyword_vectors[start:start + TEXTS_PER_BLOCK] = encoder.encode(texts[start:start + TEXTS_PER_BLOCK])
+                if bar is not None:
+                    bar.update(min(TEXTS_PER_BLOCK, len(texts) - start))
     features, uncovered = {}, {}
-    with _bar(progress, "Scoring markets", len(wanted)) as bar:
+    with _bar(progress, "Scoring markets", len(wanted) * len(items)) as bar:
         tasks = []
         for code in wanted:
             mask = (demand["market"] == code).to_numpy()
             tasks.append((items, product_vectors, demand[mask].reset_index(drop=True), keyword_vectors[mask], code,
                           commerce, settings))
-        results = (engine.map(_market_task, tasks) if distributed else [_market_task(t) for t in tasks]) \
+        step = bar.update if bar is not None else None
+        results = (engine.map(_market_task, tasks) if distributed else [_market_task(t, step) for t in tasks]) \
             if len(items) else [pd.DataFrame() for _ in tasks]
         for code, feats, task in zip(wanted, results, tasks):
             uncovered[code] = feats.attrs.pop("uncovered", task[2][["keyword", "volume"]])
             features[code] = feats
-            if bar is not None:
-                bar.update(1)
+            if bar is not None and distributed:
+                bar.update(len(items))
     return FeatureTable(markets=wanted, demand=demand, catalogue=items, features=features, uncovered=uncovered)
 
+
+# Blocks of the local engine's encoding: each moves the progress bar (about 8 s of work each on 2 cores).
+PRODUCTS_PER_BLOCK = 10000
+TEXTS_PER_BLOCK = 16384
 
 # Partitions for a distributed engine. Texts go to the encoder in chunks of whole encoder batches, in order, so
 # every batch is the one the local engine would encode and the vectors are the same to the last bit.
@@ -344,10 +358,10 @@ PRODUCTS_PER_PARTITION = 5000
 TEXTS_PER_PARTITION = 64 * 64
 
 
-def _market_task(task) -> pd.DataFrame:
+def _market_task(task, progress: Callable[[int], None] | None = None) -> pd.DataFrame:
     items, product_vectors, demand, keyword_vectors, code, commerce, settings = task
     return market_features(items, product_vectors, demand, keyword_vectors, code, commerce=commerce,
-                           settings=settings)
+                           settings=settings, progress=progress)
 
 
 def _views_task(task):
