@@ -201,8 +201,9 @@ def top_matches(product_vectors: np.ndarray, keyword_vectors: np.ndarray, *, k_p
     memory stays bounded for any input size.
 
     Each keyword keeps up to ``k_per_keyword`` products, best first; with ``margin``, only those within ``margin``
-    of its best product and above ``floor`` (the best product is always kept). Knowing that lets each block skip
-    the partial sort for all but the keywords with more than ``k_per_keyword`` products that close.
+    of its best product and above ``floor`` (the best product is always kept). Each block looks only at the
+    products that beat the k-th kept so far (and are within the margin), so after the first blocks most keywords
+    skip the partial sort.
     ``product_keywords`` (a boolean mask over the keywords) limits the keywords a product's best is chosen from.
     """
     n_products, n_kw = product_vectors.shape[0], keyword_vectors.shape[0]
@@ -216,12 +217,14 @@ def top_matches(product_vectors: np.ndarray, keyword_vectors: np.ndarray, *, k_p
         for c0 in range(0, n_kw, chunk):
             # keywords x products, rows contiguous: selecting along the last axis is several times faster
             sims_t = keyword_vectors[c0:c0 + chunk] @ p_vecs.T
-            if margin is None:
-                cut = np.full(sims_t.shape[0], -np.inf, dtype=np.float32)
-            else:
-                row_max = sims_t.max(axis=1)
+            # a product can only enter a keyword's list by beating the k-th one kept so far, and with a margin
+            # only by being within it of the best; rows with few such products skip the partial sort
+            row_max = sims_t.max(axis=1)
+            cut = kw_sim[c0:c0 + chunk, k - 1]
+            if margin is not None:
                 best = np.maximum(kw_sim[c0:c0 + chunk, 0], row_max)
-                cut = np.minimum(row_max, np.maximum(best - margin, floor))
+                cut = np.maximum(cut, np.maximum(best - margin, floor))
+            cut = np.minimum(row_max, cut)
             part, vals = _row_candidates(sims_t, k, cut)
             kw_idx[c0:c0 + chunk], kw_sim[c0:c0 + chunk] = _merge_topk(
                 kw_idx[c0:c0 + chunk], kw_sim[c0:c0 + chunk], np.where(part >= 0, part + p0, -1), vals, k)
