@@ -33,7 +33,11 @@ def main() -> None:
     signals = pd.concat([sellglobal.read_signals(demo / n, market_code=DEMO_MARKETS.get(n)) for n in DEMO_SIGNALS])
     shortlist = sellglobal.select(catalogue, signals, top=len(catalogue))
     copies = -(-args.items // len(shortlist))
-    cat = pd.concat([catalogue.assign(sku=catalogue["sku"] + f"/{c}") for c in range(copies)], ignore_index=True)
+    # each copy its own model number, which the listing text carries: no two listings are the same text, so no
+    # cache of language checks or formatted texts sees a repeat that a real catalogue would not have
+    cat = pd.concat([catalogue.assign(sku=catalogue["sku"] + f"/{c}",
+                                      attributes=catalogue["attributes"].fillna("") + f";型号:SG-{c:05d}")
+                     for c in range(copies)], ignore_index=True)
     short = pd.concat([shortlist.assign(sku=shortlist["sku"] + f"/{c}") for c in range(copies)],
                       ignore_index=True).head(args.items)
 

@@ -24,6 +24,31 @@ class LocalEngine:
         pass
 
 
+class ProcessEngine:
+    """Partitions on ``workers`` processes of this machine (:mod:`concurrent.futures`), for work that is pure
+    Python and so cannot use a second core from threads: writing listings. Workers come from a fork server, a clean
+    process started once, so they neither inherit this process's threads nor re-import everything."""
+
+    name = "processes"
+
+    def __init__(self, workers: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            context.set_forkserver_preload(["sellglobal.listings.generate"])
+        self.workers = workers
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+    def map(self, function: Callable, items: Iterable) -> list:
+        return list(self._pool.map(function, items))
+
+    def close(self) -> None:
+        self._pool.shutdown()
+
+
 class DaskEngine:
     """Partitions on dask.distributed. ``scheduler``: an address such as ``tcp://10.0.0.5:8786``; None starts a
     LocalCluster with ``n_workers`` single-threaded worker processes."""

@@ -52,7 +52,7 @@ def test_dask_engine_writes_the_same_listings(dask_engine, tmp_path, monkeypatch
 
     monkeypatch.setattr(generate, "CHUNK", 5)
     shortlist = sellglobal.select(CATALOGUE, SIGNALS, use_cache=False, top=8)
-    sellglobal.listings(shortlist, CATALOGUE, channels=["amazon", "ebay"], output_dir=tmp_path / "local")
+    sellglobal.listings(shortlist, CATALOGUE, channels=["amazon", "ebay"], output_dir=tmp_path / "local", workers=1)
     sellglobal.listings(shortlist, CATALOGUE, channels=["amazon", "ebay"], output_dir=tmp_path / "dask",
                         engine=dask_engine)
     read = lambda p: [json.loads(x) for x in (p / "listings.jsonl").read_text(encoding="utf-8").splitlines()]  # noqa

@@ -355,8 +355,8 @@ def test_resume_after_an_interruption_loses_and_duplicates_nothing(tmp_path, mon
         return real(*args, **kwargs)
 
     monkeypatch.setattr(generate, "write_listing", flaky)
-    with pytest.raises(KeyboardInterrupt):
-        sellglobal.listings(short, CATALOGUE, channels=["amazon"], output_dir=tmp_path)
+    with pytest.raises(KeyboardInterrupt):  # in this process, where the interruption is planted
+        sellglobal.listings(short, CATALOGUE, channels=["amazon"], output_dir=tmp_path, workers=1)
     assert not (tmp_path / "listings.jsonl").exists()  # nothing half-written
     assert len(list((tmp_path / ".parts").glob("part-*.jsonl"))) == 2  # 8 listings finished
     monkeypatch.setattr(generate, "write_listing", real)
@@ -367,6 +367,23 @@ def test_resume_after_an_interruption_loses_and_duplicates_nothing(tmp_path, mon
     keys = [tuple(json.loads(line)[k] for k in ("sku", "market", "locale"))
             for line in (tmp_path / "listings.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(keys) == len(set(keys)) == len(short)
+
+
+def test_worker_processes_write_the_same_files(tmp_path, monkeypatch):
+    from sellglobal import engine
+
+    monkeypatch.setattr(generate, "CHUNK", 4)  # 21 listings: six parts over two workers
+    started = []
+    monkeypatch.setattr(engine.ProcessEngine, "map",
+                        lambda self, f, items: started.append(self.workers) or list(self._pool.map(f, items)))
+    channels = ["amazon", "shopify", "etsy"]
+    sellglobal.listings(shortlist(), CATALOGUE, channels=channels, output_dir=tmp_path / "one", workers=1)
+    sellglobal.listings(shortlist(), CATALOGUE, channels=channels, output_dir=tmp_path / "two", workers=2)
+    assert started and set(started) == {2}  # the second run really went to two worker processes
+    files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file())
+    assert len(files) >= 10
+    for f in files:
+        assert (tmp_path / "two" / f).read_bytes() == (tmp_path / "one" / f).read_bytes(), f
 
 
 def test_bad_shortlist_is_reported_with_row_and_column(tmp_path):

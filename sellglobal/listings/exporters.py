@@ -112,6 +112,7 @@ class Exporter:
                  preview_env: jinja2.Environment):
         self.out, self.seller_id, self.base_url = out, seller_id, (base_url or "").rstrip("/")
         self.preview_env = preview_env
+        self._preview_module = None
         self.stack = ExitStack()
         self.handles: dict[tuple, object] = {}
         self.amazon_counts: dict[str, int] = {}
@@ -140,7 +141,9 @@ class Exporter:
         return self.stack.enter_context(atomic_write(path, "w", newline=newline))
 
     def _macro(self, name: str):
-        return getattr(self.preview_env.get_template("preview.html.j2").module, name)
+        if self._preview_module is None:  # once: get_template checks the file on disk at every call
+            self._preview_module = self.preview_env.get_template("preview.html.j2").module
+        return getattr(self._preview_module, name)
 
     def add(self, listing: dict) -> None:
         self.jsonl.write(json.dumps(listing, ensure_ascii=False) + "\n")

@@ -15,7 +15,7 @@ from typing import Callable, Iterator, Sequence
 import jinja2
 import pandas as pd
 
-from ..engine import is_distributed
+from ..engine import ProcessEngine, is_distributed
 from ..errors import ConfigError, Problem, SchemaError
 from ..models.gloss import Glosser, has_cjk, strip_noise
 from ..models.language import detect, reads_as_english
@@ -176,7 +176,7 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
              amazon_rules: str = "amazon", output_dir: str | os.PathLike | None = None, resume: bool = False,
              base_url: str | None = None, seller_id: str = "", model=None, cache_dir=None,
              progress: Callable[[str, int], object] | None = None, collect: bool = True,
-             engine=None) -> pd.DataFrame:
+             engine=None, workers: int | None = None) -> pd.DataFrame:
     """Write native-language listings and short-video scripts for a shortlist, checked against each channel's rules.
 
     Parameters
@@ -200,6 +200,10 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
         Continue an interrupted run in ``output_dir``: finished listings are kept, none is written twice.
     engine : engine from :func:`sellglobal.engine.get_engine`, optional
         ``dask`` writes the listings in partitions on a dask.distributed cluster; the files are written here.
+    workers : int, optional
+        Without an engine: processes that write listings side by side (default: one per core). Runs of fewer than
+        ``2 * CHUNK`` listings stay in this process, where starting workers would cost more than they save. The
+        output is the same whatever the number.
 
     Returns
     -------
@@ -241,51 +245,59 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
 
     collected: list[dict] = []
     tally = _Tally()
-    distributed = is_distributed(engine)
-    starts = list(range(0, len(todo), CHUNK))
-    wave = 8 if distributed else 1  # chunks sent to the workers at a time; parts are still written in order
-    with (progress("Writing listings", len(todo)) if progress else nullcontext(None)) as bar:
-        for w in range(0, len(starts), wave):
-            if distributed:
-                tasks = [(todo[s0:s0 + CHUNK], {j.sku: by_sku[j.sku] for j in todo[s0:s0 + CHUNK]},
-                          str(templates) if templates else None, str(glossary) if glossary else None, amazon_rules,
-                          base_url) for s0 in starts[w:w + wave]]
-                chunks = engine.map(_render_task, tasks)
-            else:
-                chunks = [[_one(job, by_sku[job.sku], glossaries[job.locale], tpl, rules[job.channel],
-                                base_url=base_url) for job in todo[s0:s0 + CHUNK]] for s0 in starts[w:w + wave]]
-            for start, chunk in zip(starts[w:w + wave], chunks):
-                if google is not None:
-                    jobs_here = todo[start:start + CHUNK]
-                    _add_google_categories([(d, j.english) for d, j in zip(chunk, jobs_here)
-                                            if d["channel"] == "google"], by_sku, google, glosser)
-                if parts is not None:
-                    parts.write(chunk)
+    own_engine = None
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    if engine is None and workers > 1 and len(todo) >= 2 * CHUNK:
+        engine = own_engine = ProcessEngine(min(workers, -(-len(todo) // CHUNK)))
+    try:
+        distributed = is_distributed(engine)
+        starts = list(range(0, len(todo), CHUNK))
+        wave = 8 if distributed else 1  # chunks sent to the workers at a time; parts are still written in order
+        with (progress("Writing listings", len(todo)) if progress else nullcontext(None)) as bar:
+            for w in range(0, len(starts), wave):
+                if distributed:
+                    tasks = [(todo[s0:s0 + CHUNK], {j.sku: by_sku[j.sku] for j in todo[s0:s0 + CHUNK]},
+                              str(templates) if templates else None, str(glossary) if glossary else None,
+                              amazon_rules, base_url) for s0 in starts[w:w + wave]]
+                    chunks = engine.map(_render_task, tasks)
                 else:
-                    tally.add(chunk)
-                    if collect:
-                        collected.extend(chunk)
-                if bar is not None:
-                    bar.update(len(chunk))
+                    chunks = [[_one(job, by_sku[job.sku], glossaries[job.locale], tpl, rules[job.channel],
+                                    base_url=base_url) for job in todo[s0:s0 + CHUNK]] for s0 in starts[w:w + wave]]
+                for start, chunk in zip(starts[w:w + wave], chunks):
+                    if google is not None:
+                        jobs_here = todo[start:start + CHUNK]
+                        _add_google_categories([(d, j.english) for d, j in zip(chunk, jobs_here)
+                                                if d["channel"] == "google"], by_sku, google, glosser)
+                    if parts is not None:
+                        parts.write(chunk)
+                    else:
+                        tally.add(chunk)
+                        if collect:
+                            collected.extend(chunk)
+                    if bar is not None:
+                        bar.update(len(chunk))
 
-    if parts is not None:
-        preview_env = jinja2.Environment(loader=jinja2.PackageLoader("sellglobal", "templates"), autoescape=True,
-                                         undefined=jinja2.StrictUndefined)
-        with Exporter(out, seller_id=seller_id, base_url=base_url, preview_env=preview_env) as exporter, \
-                (progress("Exporting", len(jobs)) if progress else nullcontext(None)) as bar:
-            for n, d in enumerate(parts.read(), start=1):
-                exporter.add(d)
-                tally.add([d])
-                if collect:
-                    collected.append(d)
-                if bar is not None and n % CHUNK == 0:
-                    bar.update(CHUNK)
-            if bar is not None:
-                bar.update(len(jobs) % CHUNK)
-        parts.remove()
-    frame = pd.DataFrame(collected, columns=None if collected else LISTING_COLUMNS)
-    frame.attrs["summary"] = tally.rows()
-    return frame
+        if parts is not None:
+            preview_env = jinja2.Environment(loader=jinja2.PackageLoader("sellglobal", "templates"), autoescape=True,
+                                             undefined=jinja2.StrictUndefined)
+            with Exporter(out, seller_id=seller_id, base_url=base_url, preview_env=preview_env) as exporter, \
+                    (progress("Exporting", len(jobs)) if progress else nullcontext(None)) as bar:
+                for n, d in enumerate(parts.read(), start=1):
+                    exporter.add(d)
+                    tally.add([d])
+                    if collect:
+                        collected.append(d)
+                    if bar is not None and n % CHUNK == 0:
+                        bar.update(CHUNK)
+                if bar is not None:
+                    bar.update(len(jobs) % CHUNK)
+            parts.remove()
+        frame = pd.DataFrame(collected, columns=None if collected else LISTING_COLUMNS)
+        frame.attrs["summary"] = tally.rows()
+        return frame
+    finally:
+        if own_engine is not None:
+            own_engine.close()
 
 
 def _render_task(task) -> list[dict]:
