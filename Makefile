@@ -15,7 +15,7 @@ $(VENV)/.core: $(BIN)/python pyproject.toml
 	touch $@
 
 $(VENV)/.dev: $(BIN)/python pyproject.toml constraints.txt
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,st,dask]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,st,dask,ann]"
 	touch $@ $(VENV)/.core
 
 install: $(VENV)/.core

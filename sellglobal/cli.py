@@ -72,14 +72,14 @@ def _summary(frame) -> str:
 
 
 def _run_select(catalogue, signals, markets, market_code, top, min_margin, max_weight_kg, exclude_category, model,
-                cache_dir, no_cache, costs, quiet, ranker=None, engine=None):
+                cache_dir, no_cache, costs, quiet, ranker=None, engine=None, ann=False):
     from .selection.commerce import CommerceConfig
     from .selection.select import select
 
     return select(catalogue, list(signals), markets=markets, market_code=market_code, top=top, min_margin=min_margin,
                   max_weight_kg=max_weight_kg, exclude_category=exclude_category, model=model, cache_dir=cache_dir,
                   use_cache=not no_cache, commerce=CommerceConfig.from_file(costs) if costs else None,
-                  progress=_progress_factory(quiet), ranker=ranker, engine=engine)
+                  progress=_progress_factory(quiet), ranker=ranker, engine=engine, ann=ann)
 
 
 def _emit(frame, output: str | None, quiet: bool) -> None:
@@ -154,9 +154,12 @@ def _with_options(options):
 @_with_options(_select_options)
 @click.option("--ranker", type=click.Path(file_okay=False, exists=True),
               help="A model folder written by sellglobal train (default: the hand-set default ranker).")
+@click.option("--ann", is_flag=True,
+              help="Match through approximate nearest-neighbour indexes (usearch; ann extra) instead of every "
+                   "product against every keyword: for millions of products x keywords. See the README for recall.")
 @_with_options(_engine_options)
 def select(catalogue, signals, market_code, markets, top, min_margin, max_weight_kg, exclude_category, model,
-           cache_dir, no_cache, costs, output, quiet, ranker, engine, scheduler):
+           cache_dir, no_cache, costs, output, quiet, ranker, ann, engine, scheduler):
     """Rank CATALOGUE against overseas demand: which products to list in which market.
 
     Writes one row per (market, product) in the shortlist: market, rank, sku, title, score, demand_volume,
@@ -169,7 +172,8 @@ def select(catalogue, signals, market_code, markets, top, min_margin, max_weight
     _check_output(output)
     with _engine(engine, scheduler) as runner:
         frame = _run_select(catalogue, signals, markets, market_code, top, min_margin, max_weight_kg,
-                            exclude_category, model, cache_dir, no_cache, costs, quiet, ranker=ranker, engine=runner)
+                            exclude_category, model, cache_dir, no_cache, costs, quiet, ranker=ranker, engine=runner,
+                            ann=ann)
     _emit(frame, output, quiet)
 
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import io
+
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -38,6 +41,17 @@ def test_select_to_stdout_and_summary_on_stderr(runner, files):
     assert lines[0].startswith("market,rank,sku,title,score,demand_volume")
     assert lines[1].startswith("US,1,FRY,")
     assert "searches/mo" in result.stderr and "FRY" in result.stderr
+
+
+def test_select_with_approximate_matching(runner, files):
+    pytest.importorskip("usearch")
+    cat, sig = files
+    exact = runner.invoke(cli, ["select", str(cat), "-s", str(sig), "--market", "US", "-q"])
+    approx = runner.invoke(cli, ["select", str(cat), "-s", str(sig), "--market", "US", "-q", "--ann"])
+    assert approx.exit_code == 0, approx.output
+    a, e = (pd.read_csv(io.StringIO(r.stdout)) for r in (approx, exact))
+    assert a[["market", "rank", "sku", "keywords"]].equals(e[["market", "rank", "sku", "keywords"]])
+    assert np.allclose(a["score"], e["score"], atol=1e-6)  # the same pairs; float sums in another order
 
 
 def test_quiet_silences_stderr(runner, files):

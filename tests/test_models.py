@@ -197,3 +197,29 @@ def test_missing_margin_is_neutral_not_an_error():
     X = _features(margin=[np.nan, np.nan], growth=[np.nan, 0.1])
     s = DefaultRanker().fit(X).predict(X)
     assert np.isfinite(s).all()
+
+
+def test_approximate_index_finds_the_exact_pairs_with_exact_similarities():
+    pytest.importorskip("usearch")
+    from sellglobal.models.matching import ApproximateIndex
+
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(40, 32))
+    P = np.vstack([centres[i % 40] + rng.normal(scale=0.3, size=32) for i in range(2000)]).astype(np.float32)
+    K = np.vstack([centres[i % 40] + rng.normal(scale=0.3, size=32) for i in range(300)]).astype(np.float32)
+    P /= np.linalg.norm(P, axis=1, keepdims=True)
+    K /= np.linalg.norm(K, axis=1, keepdims=True)
+    native = np.arange(300) % 3 != 0
+    exact = top_matches(P, K, k_per_keyword=10, margin=0.1, floor=0.2, product_keywords=native)
+    approx = ApproximateIndex(P).top_matches(K, k_per_keyword=10, margin=0.1, floor=0.2, product_keywords=native)
+    found = [set(r[r >= 0]) for r in approx.kw_idx]
+    truth = [set(r[r >= 0]) for r in exact.kw_idx]
+    recall = sum(len(f & t) for f, t in zip(found, truth)) / sum(len(t) for t in truth)
+    assert recall > 0.95
+    assert np.mean(approx.prod_idx == exact.prod_idx) > 0.95
+    assert native[approx.prod_idx].all()  # a product's best keyword comes from the allowed ones only
+    # the similarities are exact float32 dot products, not the index's half-precision ones
+    ok = approx.kw_idx >= 0
+    rows = np.nonzero(ok)[0]
+    assert np.allclose(approx.kw_sim[ok], np.einsum("ij,ij->i", K[rows], P[approx.kw_idx[ok]]), atol=1e-6)
+    assert (np.diff(approx.kw_sim, axis=1)[np.isfinite(approx.kw_sim[:, 1:])] <= 0).all()

@@ -149,6 +149,14 @@ def test_unseen_catalogue_pointed_products_fill_the_top(encoder):
     assert found >= 16
 
 
+def test_approximate_matching_gives_the_exact_shortlist_on_the_unseen_catalogue(encoder):
+    pytest.importorskip("usearch")
+    exact = sellglobal.select(UNSEEN, _unseen_signals(), model=encoder, use_cache=False, top=6)
+    approx = sellglobal.select(UNSEEN, _unseen_signals(), model=encoder, use_cache=False, top=6, ann=True)
+    assert approx[["market", "rank", "sku", "keywords"]].equals(exact[["market", "rank", "sku", "keywords"]])
+    assert np.allclose(approx["score"], exact["score"], atol=1e-6)
+
+
 def test_gap_demand_does_not_credit_its_nearest_product(encoder):
     catalogue = pd.DataFrame({"sku": ["BAG", "CARVAC", "MAT"],
                               "title": ["真空压缩袋 衣物收纳", "车载吸尘器 大功率", "加厚防滑瑜伽垫"]})

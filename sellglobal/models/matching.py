@@ -242,3 +242,71 @@ def top_matches(product_vectors: np.ndarray, keyword_vectors: np.ndarray, *, k_p
         kw_idx[drop], kw_sim[drop] = -1, -np.inf
     prod_idx[np.isneginf(prod_sim)] = -1
     return Matches(kw_idx=kw_idx, kw_sim=kw_sim, prod_idx=prod_idx, prod_sim=prod_sim)
+
+
+class ApproximateIndex:
+    """Approximate nearest-neighbour matching (usearch HNSW), for catalogues and keyword lists too large to compare
+    every pair: the ``ann`` extra.
+
+    The products are indexed once (half-precision vectors) and serve every market; each market's keywords get a
+    small index of their own for the products' side. Similarities of the pairs found are recomputed exactly, so only
+    which pairs are found is approximate: bench/ann.py measures that recall against :func:`top_matches`.
+    """
+
+    def __init__(self, product_vectors: np.ndarray, *, threads: int = 0, expansion: int = 128):
+        try:
+            from usearch.index import Index
+        except ImportError:
+            from ..errors import ConfigError
+
+            raise ConfigError("--ann needs usearch: pip install 'sellglobal[ann]'") from None
+        self._index_type = Index
+        self.threads, self.expansion = threads, expansion
+        self.product_vectors = product_vectors
+        self.products = self._build(product_vectors)
+
+    def _build(self, vectors: np.ndarray):
+        index = self._index_type(ndim=vectors.shape[1], metric="ip", dtype="f16", expansion_search=self.expansion)
+        if len(vectors):
+            index.add(np.arange(len(vectors), dtype=np.uint64), vectors, threads=self.threads)
+        return index
+
+    def _search(self, index, queries: np.ndarray, count: int) -> np.ndarray:
+        found = index.search(queries, count, threads=self.threads)
+        keys = np.asarray(found.keys, dtype=np.int64).reshape(len(queries), -1)
+        counts = np.asarray(found.counts).reshape(-1)
+        keys[np.arange(keys.shape[1]) >= counts[:, None]] = -1
+        return keys
+
+    def top_matches(self, keyword_vectors: np.ndarray, *, k_per_keyword: int = 20, margin: float | None = None,
+                    floor: float = -np.inf, product_keywords: np.ndarray | None = None) -> Matches:
+        """:func:`top_matches` from the indexes: the same contract, approximately the same pairs."""
+        n_products = len(self.product_vectors)
+        k = max(1, min(k_per_keyword, n_products))
+        kw_idx = self._search(self.products, keyword_vectors, k)
+        kw_sim = _exact_sims(keyword_vectors, self.product_vectors, kw_idx)
+        order = np.argsort(-kw_sim, axis=1, kind="stable")
+        kw_idx, kw_sim = np.take_along_axis(kw_idx, order, axis=1), np.take_along_axis(kw_sim, order, axis=1)
+        if margin is not None:
+            drop = kw_sim < np.maximum(kw_sim[:, :1] - margin, floor)
+            drop[:, 0] = False
+            kw_idx[drop], kw_sim[drop] = -1, -np.inf
+        allowed = np.flatnonzero(product_keywords) if product_keywords is not None else np.arange(len(keyword_vectors))
+        prod_idx = np.full(n_products, -1, dtype=np.int64)
+        prod_sim = np.full(n_products, -np.inf, dtype=np.float32)
+        if len(allowed) and n_products:
+            keywords = self._build(keyword_vectors[allowed])
+            best = self._search(keywords, self.product_vectors, 1)[:, 0]
+            ok = best >= 0
+            prod_idx[ok] = allowed[best[ok]]
+            prod_sim[ok] = np.einsum("ij,ij->i", self.product_vectors[ok], keyword_vectors[prod_idx[ok]])
+        return Matches(kw_idx=kw_idx, kw_sim=kw_sim, prod_idx=prod_idx, prod_sim=prod_sim)
+
+
+def _exact_sims(queries: np.ndarray, vectors: np.ndarray, idx: np.ndarray, chunk: int = 1024) -> np.ndarray:
+    """float32 similarity of each query to each of its found vectors (-inf where none was found), in chunks."""
+    sims = np.empty(idx.shape, dtype=np.float32)
+    for i in range(0, len(idx), chunk):
+        sims[i:i + chunk] = np.einsum("id,ikd->ik", queries[i:i + chunk], vectors[np.maximum(idx[i:i + chunk], 0)])
+    sims[idx < 0] = -np.inf
+    return sims

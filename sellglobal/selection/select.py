@@ -15,7 +15,8 @@ from ..errors import ConfigError
 from ..models.encoders import Encoder, encoder_for, get_encoder
 from ..models.gloss import has_unspaced_script
 from ..models.language import reads_as_english
-from ..models.matching import ProductViews, combine_views, embed_catalogue, product_views, top_matches
+from ..models.matching import (ApproximateIndex, ProductViews, combine_views, embed_catalogue, product_views,
+                               top_matches)
 from ..models.ranker import FEATURES, DefaultRanker
 from .catalogue import read_catalogue
 from .commerce import CommerceConfig
@@ -73,7 +74,8 @@ def _bar(progress: ProgressFactory | None, label: str, total: int):
 
 def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand: pd.DataFrame,
                     keyword_vectors: np.ndarray, market_code: str, *, commerce: CommerceConfig,
-                    settings: MatchSettings, progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+                    settings: MatchSettings, progress: Callable[[int], None] | None = None,
+                    matcher: ApproximateIndex | None = None) -> pd.DataFrame:
     """Feature rows for every product that at least one keyword of this market credits.
 
     ``demand_volume`` is the search volume credited to the product: each matching keyword's monthly volume times
@@ -90,9 +92,17 @@ def market_features(catalogue: pd.DataFrame, product_vectors: np.ndarray, demand
     prices = np.array([commerce.convert(p, c, m.currency) if not math.isnan(p) else math.nan
                        for p, c in zip(raw_prices, price_cur)], dtype=float)
     # each product's own best keyword is sought among the market's native-language keywords (see _native_keywords)
-    matches = top_matches(product_vectors, keyword_vectors, k_per_keyword=settings.k_per_keyword,
-                          margin=settings.credit_margin, floor=settings.min_similarity,
-                          product_keywords=_native_keywords(demand["keyword"], m.language), progress=progress)
+    native = _native_keywords(demand["keyword"], m.language)
+    if matcher is None:
+        matches = top_matches(product_vectors, keyword_vectors, k_per_keyword=settings.k_per_keyword,
+                              margin=settings.credit_margin, floor=settings.min_similarity, product_keywords=native,
+                              progress=progress)
+    else:
+        matches = matcher.top_matches(keyword_vectors, k_per_keyword=settings.k_per_keyword,
+                                      margin=settings.credit_margin, floor=settings.min_similarity,
+                                      product_keywords=native)
+        if progress:
+            progress(len(product_vectors))
     product_best, product_best_kw = matches.prod_sim, matches.prod_idx
 
     # Every (keyword, product) credit as flat arrays, keyword by keyword, best product first.
@@ -277,7 +287,7 @@ def feature_table(catalogue, signals, *, markets=None, market_code: str | None =
                   max_weight_kg: float | None = None, exclude_category: Sequence[str] = (),
                   model: str | Encoder | None = None, cache_dir=None, use_cache: bool = True,
                   commerce: CommerceConfig | None = None, settings: MatchSettings | None = None,
-                  progress: ProgressFactory | None = None, engine=None) -> FeatureTable:
+                  progress: ProgressFactory | None = None, engine=None, ann: bool = False) -> FeatureTable:
     """Read, filter, encode and match: the per-market feature rows that a ranker scores (see :func:`select`).
 
     ``engine`` (see :mod:`sellglobal.engine`) runs glossing, encoding and each market's matching in partitions;
@@ -330,13 +340,21 @@ def feature_table(catalogue, signals, *, markets=None, market_code: str | None =
                 keyword_vectors[start:start + TEXTS_PER_BLOCK] = encoder.encode(texts[start:start + TEXTS_PER_BLOCK])
                 if bar is not None:
                     bar.update(min(TEXTS_PER_BLOCK, len(texts) - start))
+    matcher = None
+    if ann and len(items):
+        if distributed:
+            raise ConfigError("--ann runs on the local engine; leave out --engine dask")
+        with _bar(progress, "Indexing products", len(items)) as bar:
+            matcher = ApproximateIndex(product_vectors)
+            if bar is not None:
+                bar.update(len(items))
     features, uncovered = {}, {}
     with _bar(progress, "Scoring markets", len(wanted) * len(items)) as bar:
         tasks = []
         for code in wanted:
             mask = (demand["market"] == code).to_numpy()
             tasks.append((items, product_vectors, demand[mask].reset_index(drop=True), keyword_vectors[mask], code,
-                          commerce, settings))
+                          commerce, settings, matcher))
         step = bar.update if bar is not None else None
         results = (engine.map(_market_task, tasks) if distributed else [_market_task(t, step) for t in tasks]) \
             if len(items) else [pd.DataFrame() for _ in tasks]
@@ -359,9 +377,9 @@ TEXTS_PER_PARTITION = 64 * 64
 
 
 def _market_task(task, progress: Callable[[int], None] | None = None) -> pd.DataFrame:
-    items, product_vectors, demand, keyword_vectors, code, commerce, settings = task
+    items, product_vectors, demand, keyword_vectors, code, commerce, settings, matcher = task
     return market_features(items, product_vectors, demand, keyword_vectors, code, commerce=commerce,
-                           settings=settings, progress=progress)
+                           settings=settings, progress=progress, matcher=matcher)
 
 
 def _views_task(task):
@@ -424,7 +442,7 @@ def select(catalogue: str | os.PathLike | pd.DataFrame, signals: str | os.PathLi
            max_weight_kg: float | None = None, exclude_category: Sequence[str] = (),
            model: str | Encoder | None = None, cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
            commerce: CommerceConfig | None = None, ranker=None, settings: MatchSettings | None = None,
-           progress: ProgressFactory | None = None, engine=None) -> pd.DataFrame:
+           progress: ProgressFactory | None = None, engine=None, ann: bool = False) -> pd.DataFrame:
     """Rank the catalogue's products for each market by the demand they match.
 
     Parameters
@@ -449,6 +467,9 @@ def select(catalogue: str | os.PathLike | pd.DataFrame, signals: str | os.PathLi
         Default: :class:`~sellglobal.models.ranker.DefaultRanker`.
     engine : engine from :func:`sellglobal.engine.get_engine`, optional
         ``dask`` runs glossing, encoding and matching partitioned on a dask.distributed cluster.
+    ann : bool
+        Match through approximate nearest-neighbour indexes (usearch, the ``ann`` extra) instead of comparing every
+        product with every keyword; for very large inputs. bench/ann.py measures its recall and speed.
 
     Returns
     -------
@@ -470,7 +491,7 @@ def select(catalogue: str | os.PathLike | pd.DataFrame, signals: str | os.PathLi
     ranker, model = resolve_ranker(ranker, model)
     table = feature_table(catalogue, signals, markets=markets, market_code=market_code, max_weight_kg=max_weight_kg,
                           exclude_category=exclude_category, model=model, cache_dir=cache_dir, use_cache=use_cache,
-                          commerce=commerce, settings=settings, progress=progress, engine=engine)
+                          commerce=commerce, settings=settings, progress=progress, engine=engine, ann=ann)
     return rank(table, ranker=ranker, top=top, min_margin=min_margin)
 
 
