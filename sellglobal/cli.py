@@ -210,9 +210,11 @@ CHANNEL_NAMES = ["amazon", "shopify", "ebay", "tiktok", "google", "etsy"]
 @click.option("-o", "--output-dir", required=True, type=click.Path(file_okay=False),
               help="Folder for listings.jsonl, validation.csv, preview/, shopify/, amazon/, google/.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary on stderr.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1),
+              help="Processes writing listings side by side on this machine (default: one per core).")
 @_with_options(_engine_options)
 def listings(shortlist, catalogue, channels, locales, templates, glossary, amazon_rules, base_url, seller_id, model,
-             cache_dir, resume, output_dir, quiet, engine, scheduler):
+             cache_dir, resume, output_dir, quiet, jobs, engine, scheduler):
     """Write native-language listings and short-video scripts for SHORTLIST (the output of select).
 
     Every item x locale x channel gets a title, bullets, description, search terms or tags and a 15 to 30 second
@@ -230,7 +232,7 @@ def listings(shortlist, catalogue, channels, locales, templates, glossary, amazo
         frame = run(shortlist, catalogue, channels=list(channels), locales=locale_list, templates=templates,
                     glossary=glossary, amazon_rules=amazon_rules, output_dir=output_dir, resume=resume,
                     base_url=base_url, seller_id=seller_id, model=model, cache_dir=cache_dir,
-                    progress=_progress_factory(quiet), collect=False, engine=runner)
+                    progress=_progress_factory(quiet), collect=False, engine=runner, workers=jobs)
     out = Path(output_dir)
     summary = frame.attrs["summary"]
     if not quiet:

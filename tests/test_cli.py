@@ -176,10 +176,26 @@ def test_listings_command(runner, files, tmp_path):
     assert quiet.exit_code == 0 and quiet.stderr == ""
 
 
+def test_listings_jobs_write_the_same_files(runner, files, tmp_path, monkeypatch):
+    from sellglobal.listings import generate
+
+    monkeypatch.setattr(generate, "CHUNK", 2)  # 8 listings in four parts
+    cat, sig = files
+    short = tmp_path / "short.csv"
+    assert runner.invoke(cli, ["select", str(cat), "-s", str(sig), "--market", "US", "-o", str(short), "-q"]).exit_code == 0
+    common = ["listings", str(short), "-c", str(cat), "--channel", "amazon", "--channel", "etsy",
+              "--locale", "en-US,de-DE", "-q"]
+    assert runner.invoke(cli, common + ["-o", str(tmp_path / "one"), "--jobs", "1"]).exit_code == 0
+    assert runner.invoke(cli, common + ["-o", str(tmp_path / "two"), "--jobs", "2"]).exit_code == 0
+    for f in ("listings.jsonl", "validation.csv", "preview/de-DE.html", "amazon/listings_US_001.json"):
+        assert (tmp_path / "two" / f).read_bytes() == (tmp_path / "one" / f).read_bytes(), f
+
+
 @pytest.mark.parametrize("args, code, message", [
     (["--channel", "walmart"], 2, "Invalid value for '--channel'"),
     (["--locale", "pt-BR"], 1, "Error: --locale pt-BR: no glossary for it"),
     (["--amazon-rules", "amazon-2030"], 2, "Invalid value for '--amazon-rules'"),
+    (["--jobs", "0"], 2, "Invalid value for '-j' / '--jobs'"),
 ])
 def test_listings_bad_options(runner, files, tmp_path, args, code, message):
     cat, _ = files

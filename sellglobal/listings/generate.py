@@ -201,7 +201,7 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
     engine : engine from :func:`sellglobal.engine.get_engine`, optional
         ``dask`` writes the listings in partitions on a dask.distributed cluster; the files are written here.
     workers : int, optional
-        Without an engine: processes that write listings side by side (default: one per core). Runs of fewer than
+        Without a distributed engine: processes that write listings side by side (default: one per core). Runs of fewer than
         ``2 * CHUNK`` listings stay in this process, where starting workers would cost more than they save. The
         output is the same whatever the number.
 
@@ -247,7 +247,7 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
     tally = _Tally()
     own_engine = None
     workers = (os.cpu_count() or 1) if workers is None else workers
-    if engine is None and workers > 1 and len(todo) >= 2 * CHUNK:
+    if not is_distributed(engine) and workers > 1 and len(todo) >= 2 * CHUNK:
         engine = own_engine = ProcessEngine(min(workers, -(-len(todo) // CHUNK)))
     try:
         distributed = is_distributed(engine)
