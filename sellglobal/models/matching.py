@@ -60,15 +60,13 @@ def combine_views(views: ProductViews, vectors: np.ndarray,
                   weights: dict[str, float] | None = None) -> np.ndarray:
     """One L2-normalised vector per product: the weighted mean of its view vectors."""
     weights = VIEW_WEIGHTS if weights is None else weights
-    w = np.array([weights.get(k, 0.0) for k in views.kind], dtype=np.float32)[:, None]
-    out = np.zeros((views.n_products, vectors.shape[1]), dtype=np.float32)
-    if len(views.owner):
-        # views come grouped by product (product_views writes them so): sum each run of rows
-        owners, starts = np.unique(views.owner, return_index=True)
-        if np.all(np.diff(views.owner) >= 0):
-            out[owners] = np.add.reduceat(vectors * w, starts, axis=0)
-        else:
-            np.add.at(out, views.owner, vectors * w)
+    from scipy.sparse import csr_matrix
+
+    w = np.array([weights.get(k, 0.0) for k in views.kind], dtype=np.float32)
+    # products x views, each view's weight in its product's row: one sparse product sums every product's views
+    # (np.add.at and np.add.reduceat along rows are ten times slower)
+    owner_of = csr_matrix((w, (views.owner, np.arange(len(w)))), shape=(views.n_products, len(w)))
+    out = np.asarray(owner_of @ vectors, dtype=np.float32).reshape(views.n_products, vectors.shape[1])
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return out / norms
