@@ -1,6 +1,7 @@
 """Command line: thin click layer over the library (parse options -> call the library -> print)."""
 from __future__ import annotations
 
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -232,7 +233,8 @@ def listings(shortlist, catalogue, channels, locales, templates, glossary, amazo
         frame = run(shortlist, catalogue, channels=list(channels), locales=locale_list, templates=templates,
                     glossary=glossary, amazon_rules=amazon_rules, output_dir=output_dir, resume=resume,
                     base_url=base_url, seller_id=seller_id, model=model, cache_dir=cache_dir,
-                    progress=_progress_factory(quiet), collect=False, engine=runner, workers=jobs)
+                    progress=_progress_factory(quiet), collect=False, engine=runner,
+                    workers=jobs or os.cpu_count() or 1)
     out = Path(output_dir)
     summary = frame.attrs["summary"]
     if not quiet:
@@ -418,7 +420,7 @@ def _run_project(project, output, ui_lang, cache_dir, quiet, heading):
     from .project import run as run_project
 
     result = run_project(project, output=output, ui_lang=ui_lang, cache_dir=cache_dir,
-                         progress=_progress_factory(quiet))
+                         progress=_progress_factory(quiet), workers=os.cpu_count() or 1)
     if not quiet:
         click.echo(_summary(result.table), err=True)
         click.echo(_listing_summary(result.listing_summary), err=True)

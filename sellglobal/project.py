@@ -216,8 +216,9 @@ class RunResult:
 
 
 def run(project: Project, *, output: str | os.PathLike | None = None, ui_lang: str | None = None,
-        cache_dir=None, progress: Callable[[str, int], object] | None = None) -> RunResult:
-    """select, then listings, then the report, into the project's output folder."""
+        cache_dir=None, progress: Callable[[str, int], object] | None = None, workers: int = 1) -> RunResult:
+    """select, then listings (``workers`` processes, see :func:`sellglobal.listings`), then the report, into the
+    project's output folder."""
     from .listings.generate import listings
     from .report.build import build_report
     from .selection.select import feature_table, rank, resolve_ranker
@@ -248,7 +249,8 @@ def run(project: Project, *, output: str | os.PathLike | None = None, ui_lang: s
     written = listings(shortlist, table.catalogue, channels=project.channels, locales=project.locales,
                        templates=project.templates, glossary=project.glossary, amazon_rules=project.amazon_rules,
                        output_dir=listing_dir, base_url=project.base_url, seller_id=project.seller_id,
-                       model=model, cache_dir=cache_dir, progress=staged(2, "listings"), collect=False)
+                       model=model, cache_dir=cache_dir, progress=staged(2, "listings"), collect=False,
+                       workers=workers)
     listing_summary = written.attrs["summary"]
     report = build_report(table, shortlist, out / "report.html", ranker=ranker,
                           listing_summary=listing_summary, preview_dir="listings/preview",

@@ -176,7 +176,7 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
              amazon_rules: str = "amazon", output_dir: str | os.PathLike | None = None, resume: bool = False,
              base_url: str | None = None, seller_id: str = "", model=None, cache_dir=None,
              progress: Callable[[str, int], object] | None = None, collect: bool = True,
-             engine=None, workers: int | None = None) -> pd.DataFrame:
+             engine=None, workers: int = 1) -> pd.DataFrame:
     """Write native-language listings and short-video scripts for a shortlist, checked against each channel's rules.
 
     Parameters
@@ -200,10 +200,12 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
         Continue an interrupted run in ``output_dir``: finished listings are kept, none is written twice.
     engine : engine from :func:`sellglobal.engine.get_engine`, optional
         ``dask`` writes the listings in partitions on a dask.distributed cluster; the files are written here.
-    workers : int, optional
-        Without a distributed engine: processes that write listings side by side (default: one per core). Runs of fewer than
-        ``2 * CHUNK`` listings stay in this process, where starting workers would cost more than they save. The
-        output is the same whatever the number.
+    workers : int
+        Without a distributed engine: processes that write listings side by side (``sellglobal listings --jobs``
+        defaults to one per core; here the default 1 stays in this process, since worker processes re-import the
+        calling script, which then needs an ``if __name__ == "__main__":`` guard). Runs of fewer than ``2 * CHUNK``
+        listings stay in this process, where starting workers would cost more than they save. The output is the
+        same whatever the number.
 
     Returns
     -------
@@ -246,7 +248,6 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
     collected: list[dict] = []
     tally = _Tally()
     own_engine = None
-    workers = (os.cpu_count() or 1) if workers is None else workers
     if not is_distributed(engine) and workers > 1 and len(todo) >= 2 * CHUNK:
         engine = own_engine = ProcessEngine(min(workers, -(-len(todo) // CHUNK)))
     try:
