@@ -223,3 +223,13 @@ def test_approximate_index_finds_the_exact_pairs_with_exact_similarities():
     rows = np.nonzero(ok)[0]
     assert np.allclose(approx.kw_sim[ok], np.einsum("ij,ij->i", K[rows], P[approx.kw_idx[ok]]), atol=1e-6)
     assert (np.diff(approx.kw_sim, axis=1)[np.isfinite(approx.kw_sim[:, 1:])] <= 0).all()
+
+
+def test_english_flags_for_many_terms_equal_one_by_one():
+    from sellglobal.models.language import english_flags, reads_as_english
+
+    terms = ["air fryer", "friteuse sans huile", "lot de 2 gourdes", "mini fan", "Leggings Damen", "tapis de yoga",
+             "yoga mat", "ヨガマット", "portable blender", "blender portable", "Hand Mixer", "set", ""]
+    for language in ("fr", "de", "ja", "en"):
+        assert english_flags(terms, language) == [reads_as_english(t, language) for t in terms], language
+    assert english_flags(terms, "fr")[0] and not english_flags(terms, "fr")[1]

@@ -66,3 +66,19 @@ def reads_as_english(text: str, language: str) -> bool:
     if not all(w.lower() in vocab for w in re.findall(r"[^\W\d_]{3,}", text)):
         return False
     return detect(text) == "en"
+
+
+def english_flags(texts: list[str], language: str) -> list[bool]:
+    """:func:`reads_as_english` for many texts: the vocabulary test first, then the detector on the survivors,
+    all at once on every core (lingua detects in parallel outside the interpreter lock)."""
+    if language == "en":
+        return [False] * len(texts)
+    vocab = english_words()
+    candidates = [i for i, t in enumerate(texts)
+                  if all(w.lower() in vocab for w in re.findall(r"[^\W\d_]{3,}", t))]
+    found = _detector().detect_languages_in_parallel_of([texts[i] for i in candidates])
+    out = [False] * len(texts)
+    for i, lang in zip(candidates, found):
+        out[i] = lang is not None and lang.name == _CODES["en"]
+    return out
+

@@ -14,7 +14,7 @@ from ..engine import is_distributed
 from ..errors import ConfigError
 from ..models.encoders import Encoder, encoder_for, get_encoder
 from ..models.gloss import has_unspaced_script
-from ..models.language import reads_as_english
+from ..models.language import english_flags
 from ..models.matching import (ApproximateIndex, ProductViews, combine_views, embed_catalogue, product_views,
                                top_matches)
 from ..models.ranker import FEATURES, DefaultRanker
@@ -197,7 +197,7 @@ def _native_keywords(keywords: pd.Series, language: str) -> np.ndarray | None:
     """
     if language == "en":
         return None
-    native = ~np.array([reads_as_english(k, language) for k in keywords], dtype=bool)
+    native = ~np.array(english_flags(keywords.tolist(), language), dtype=bool)
     return None if native.all() or not native.any() else native
 
 
@@ -230,6 +230,7 @@ def _split(product_vectors: np.ndarray, products: np.ndarray, sims: np.ndarray, 
     share = np.ones(len(products))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     multi = np.flatnonzero(counts > 1)
+    multi = multi[np.argsort(counts[multi], kind="stable")]  # batches of like widths: little padding
     for b0 in range(0, len(multi), batch):
         js = multi[b0:b0 + batch]
         width = int(counts[js].max())
