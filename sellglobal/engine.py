@@ -43,7 +43,19 @@ class ProcessEngine:
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
     def map(self, function: Callable, items: Iterable) -> list:
-        return list(self._pool.map(function, items))
+        return list(self.stream(function, items))
+
+    def stream(self, function: Callable, items: Iterable):
+        """Results in the order of ``items``, each as soon as it and those before it are done; every item is queued
+        at once, so the workers never wait for the caller."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            yield from self._pool.map(function, items)
+        except BrokenProcessPool:
+            raise ConfigError("the worker processes stopped before finishing; if you call sellglobal from a script, "
+                              "put the call under if __name__ == \"__main__\": (the workers import the script), or "
+                              "pass workers=1") from None
 
     def close(self) -> None:
         self._pool.shutdown()

@@ -374,8 +374,9 @@ def test_worker_processes_write_the_same_files(tmp_path, monkeypatch):
 
     monkeypatch.setattr(generate, "CHUNK", 4)  # 21 listings: six parts over two workers
     started = []
-    monkeypatch.setattr(engine.ProcessEngine, "map",
-                        lambda self, f, items: started.append(self.workers) or list(self._pool.map(f, items)))
+    real = engine.ProcessEngine.stream
+    monkeypatch.setattr(engine.ProcessEngine, "stream",
+                        lambda self, f, items: started.append(self.workers) or real(self, f, items))
     channels = ["amazon", "shopify", "etsy"]
     sellglobal.listings(shortlist(), CATALOGUE, channels=channels, output_dir=tmp_path / "one", workers=1)
     sellglobal.listings(shortlist(), CATALOGUE, channels=channels, output_dir=tmp_path / "two", workers=2)
@@ -423,3 +424,20 @@ def test_shopify_handle_is_stable_for_skus_without_ascii():
     runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
     assert len(runs) == 1 and runs.pop().strip().startswith("item-")
+
+
+def _die(_item):
+    import os
+
+    os._exit(3)  # what a worker does when it cannot start (a script without a main guard, say)
+
+
+def test_workers_that_die_give_one_clear_error():
+    from sellglobal.engine import ProcessEngine
+
+    pool = ProcessEngine(2)
+    try:
+        with pytest.raises(ConfigError, match=r"worker processes stopped .* if __name__ == \"__main__\""):
+            list(pool.stream(_die, [1, 2, 3]))
+    finally:
+        pool.close()

@@ -9,6 +9,7 @@ import shutil
 from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -251,32 +252,39 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
     if not is_distributed(engine) and workers > 1 and len(todo) >= 2 * CHUNK:
         engine = own_engine = ProcessEngine(min(workers, -(-len(todo) // CHUNK)))
     try:
-        distributed = is_distributed(engine)
         starts = list(range(0, len(todo), CHUNK))
-        wave = 8 if distributed else 1  # chunks sent to the workers at a time; parts are still written in order
+
+        def task(s0: int):
+            return (todo[s0:s0 + CHUNK], {j.sku: by_sku[j.sku] for j in todo[s0:s0 + CHUNK]},
+                    str(templates) if templates else None, str(glossary) if glossary else None, amazon_rules,
+                    base_url)
+
+        def chunks():
+            """(start, listings) in job order, wherever they are written."""
+            if not is_distributed(engine):
+                for s0 in starts:
+                    yield s0, [_one(job, by_sku[job.sku], glossaries[job.locale], tpl, rules[job.channel],
+                                    base_url=base_url) for job in todo[s0:s0 + CHUNK]]
+            elif hasattr(engine, "stream"):  # worker processes: every part queued, results taken as they come
+                yield from zip(starts, engine.stream(_render_task, (task(s0) for s0 in starts)))
+            else:  # a cluster: eight parts at a time, so that a large run does not ship all its data at once
+                for w in range(0, len(starts), 8):
+                    yield from zip(starts[w:w + 8], engine.map(_render_task, [task(s0) for s0 in starts[w:w + 8]]))
+
         with (progress("Writing listings", len(todo)) if progress else nullcontext(None)) as bar:
-            for w in range(0, len(starts), wave):
-                if distributed:
-                    tasks = [(todo[s0:s0 + CHUNK], {j.sku: by_sku[j.sku] for j in todo[s0:s0 + CHUNK]},
-                              str(templates) if templates else None, str(glossary) if glossary else None,
-                              amazon_rules, base_url) for s0 in starts[w:w + wave]]
-                    chunks = engine.map(_render_task, tasks)
+            for start, chunk in chunks():
+                if google is not None:
+                    jobs_here = todo[start:start + CHUNK]
+                    _add_google_categories([(d, j.english) for d, j in zip(chunk, jobs_here)
+                                            if d["channel"] == "google"], by_sku, google, glosser)
+                if parts is not None:
+                    parts.write(chunk)
                 else:
-                    chunks = [[_one(job, by_sku[job.sku], glossaries[job.locale], tpl, rules[job.channel],
-                                    base_url=base_url) for job in todo[s0:s0 + CHUNK]] for s0 in starts[w:w + wave]]
-                for start, chunk in zip(starts[w:w + wave], chunks):
-                    if google is not None:
-                        jobs_here = todo[start:start + CHUNK]
-                        _add_google_categories([(d, j.english) for d, j in zip(chunk, jobs_here)
-                                                if d["channel"] == "google"], by_sku, google, glosser)
-                    if parts is not None:
-                        parts.write(chunk)
-                    else:
-                        tally.add(chunk)
-                        if collect:
-                            collected.extend(chunk)
-                    if bar is not None:
-                        bar.update(len(chunk))
+                    tally.add(chunk)
+                    if collect:
+                        collected.extend(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
 
         if parts is not None:
             preview_env = jinja2.Environment(loader=jinja2.PackageLoader("sellglobal", "templates"), autoescape=True,
@@ -304,10 +312,16 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
 def _render_task(task) -> list[dict]:
     """One partition of listings, on a worker: the same work as in this process."""
     jobs, products, templates, glossary, amazon_rules, base_url = task
-    tpl = Templates(templates)
-    glossaries = {loc: load_glossary(loc, glossary) for loc in {j.locale for j in jobs}}
-    rules = {ch: channel_rules(ch, amazon_rules if ch == "amazon" else None) for ch in {j.channel for j in jobs}}
-    return [_one(j, products[j.sku], glossaries[j.locale], tpl, rules[j.channel], base_url=base_url) for j in jobs]
+    tpl = _worker_templates(templates)
+    return [_one(j, products[j.sku], _worker_glossary(j.locale, glossary), tpl,
+                 _worker_rules(j.channel, amazon_rules if j.channel == "amazon" else None), base_url=base_url)
+            for j in jobs]
+
+
+# A worker writes many partitions: its templates (compiled once), glossaries and rules are loaded once per process.
+_worker_templates = lru_cache(maxsize=4)(Templates)
+_worker_glossary = lru_cache(maxsize=64)(load_glossary)
+_worker_rules = lru_cache(maxsize=16)(channel_rules)
 
 
 def _bad_channel(name: str) -> str:
