@@ -33,6 +33,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/cache.py --products 100000
 	$(BIN)/python bench/overhead.py
 	$(BIN)/python bench/naive.py
+	$(BIN)/python bench/ann.py
 	$(BIN)/python bench/listings_vs_jinja.py
 	$(BIN)/python bench/listings_scale.py
 	$(BIN)/python bench/finetune.py

@@ -6,7 +6,7 @@ vectors. Recall is measured on what select uses: the credited pairs (each keywor
 margin of its best, above the floor) and each product's best native keyword. Then the demo shortlist with and
 without --ann (precision and nDCG@20 against the demo's relevance labels).
 
-Run: python bench/ann.py [--products 50000] [--keywords 10000]   (needs the ann extra)
+Run: python bench/ann.py [--products 10000] [--keywords 3000]   (needs the ann extra)
 """
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ CACHE = Path(__file__).resolve().parent / "out" / "ann-cache"
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--products", type=int, default=50000)
-    ap.add_argument("--keywords", type=int, default=10000, help="per market")
+    ap.add_argument("--products", type=int, default=10000)
+    ap.add_argument("--keywords", type=int, default=3000, help="per market")
     ap.add_argument("--markets", default="US,DE")
     args = ap.parse_args()
     settings = MatchSettings()
