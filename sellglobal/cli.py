@@ -63,13 +63,17 @@ def _check_output(path: str | None) -> None:
 
 
 def _summary(frame) -> str:
-    lines = [f"{'market':<7}{'keywords':>9}{'searches/mo':>13}{'matched':>9}{'listed':>8}{'covered':>9}  top pick"]
+    header = ["market", "keywords", "searches/mo", "matched", "listed", "covered", "top pick"]
+    rows = []
     for s in frame.attrs.get("summary", []):
         top = frame[(frame["market"] == s["market"]) & (frame["rank"] == 1)]
         pick = f"{top.iloc[0]['sku']} {top.iloc[0]['title']}" if len(top) else "-"
-        lines.append(f"{s['market']:<7}{s['keywords']:>9,}{s['volume']:>13,.0f}{s['matched_products']:>9,}"
-                     f"{s['shortlisted']:>8,}{s['covered_share']:>9.0%}  {pick[:60]}")
-    return "\n".join(lines)
+        rows.append([s["market"], f"{s['keywords']:,}", f"{s['volume']:,.0f}", f"{s['matched_products']:,}",
+                     f"{s['shortlisted']:,}", f"{s['covered_share']:.0%}", pick[:60]])
+    # columns as wide as their widest cell: a billion searches a month must not run into the next column
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    return "\n".join("  ".join([r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:-1], widths[1:])] + [r[-1]])
+                     for r in [header, *rows])
 
 
 def _run_select(catalogue, signals, markets, market_code, top, min_margin, max_weight_kg, exclude_category, model,

@@ -251,3 +251,14 @@ def test_progress_bars_show_rate_and_time_left(monkeypatch):
     assert "Encoding products" in shown and "25%" in shown
     assert "/s" in shown  # the rate
     assert "00:00:0" in shown  # the time left
+
+
+def test_select_summary_keeps_big_numbers_apart():
+    from sellglobal.cli import _summary
+
+    frame = pd.DataFrame({"market": ["DE"], "rank": [1], "sku": ["S1"], "title": ["折叠宠物自动喂食器"]})
+    frame.attrs["summary"] = [{"market": "DE", "keywords": 50000, "volume": 5016754932.0, "matched_products": 314396,
+                               "shortlisted": 100, "covered_share": 0.01}]
+    header, row = _summary(frame).splitlines()
+    assert row.split()[:6] == ["DE", "50,000", "5,016,754,932", "314,396", "100", "1%"]
+    assert header.index("searches/mo") + len("searches/mo") == row.index("5,016,754,932") + len("5,016,754,932")
