@@ -151,8 +151,8 @@ def main(argv=None) -> None:
     kind = "leaf names" if args.leaf else "full paths"
     print(f"\nCross-lingual retrieval, {kind}, among all categories of the target locale "
           f"(phrase vocabulary held apart: {len(phrases)} entries)\n")
-    print(f"| set | method | queries | R@1 | R@10 | MRR | seconds |")
-    print(f"|---|---|---:|---:|---:|---:|---:|")
+    print("| set | method | queries | R@1 | R@10 | MRR | seconds |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for set_name, method, n, m, secs in rows:
         print(f"| {set_name} | {method} | {n} | {m['R@1']:.3f} | {m['R@10']:.3f} | {m['MRR']:.3f} | {secs:.1f} |")
     for set_name in dict.fromkeys(r[0] for r in rows):
