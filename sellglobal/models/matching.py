@@ -235,11 +235,17 @@ def top_matches(product_vectors: np.ndarray, keyword_vectors: np.ndarray, *, k_p
         if progress:
             progress(p_vecs.shape[0])
     if margin is not None:  # earlier blocks kept products that a later, better product put out of reach
-        drop = kw_sim < np.maximum(kw_sim[:, :1] - margin, floor)
-        drop[:, 0] = False
-        kw_idx[drop], kw_sim[drop] = -1, -np.inf
+        _keep_within(kw_idx, kw_sim, margin, floor)
     prod_idx[np.isneginf(prod_sim)] = -1
     return Matches(kw_idx=kw_idx, kw_sim=kw_sim, prod_idx=prod_idx, prod_sim=prod_sim)
+
+
+def _keep_within(kw_idx: np.ndarray, kw_sim: np.ndarray, margin: float, floor: float) -> None:
+    """Blank (-1, -inf), in place, each keyword's products below ``floor`` or more than ``margin`` under its best;
+    the best itself always stays. Rows are sorted best first."""
+    drop = kw_sim < np.maximum(kw_sim[:, :1] - margin, floor)
+    drop[:, 0] = False
+    kw_idx[drop], kw_sim[drop] = -1, -np.inf
 
 
 class ApproximateIndex:
@@ -286,9 +292,7 @@ class ApproximateIndex:
         order = np.argsort(-kw_sim, axis=1, kind="stable")
         kw_idx, kw_sim = np.take_along_axis(kw_idx, order, axis=1), np.take_along_axis(kw_sim, order, axis=1)
         if margin is not None:
-            drop = kw_sim < np.maximum(kw_sim[:, :1] - margin, floor)
-            drop[:, 0] = False
-            kw_idx[drop], kw_sim[drop] = -1, -np.inf
+            _keep_within(kw_idx, kw_sim, margin, floor)
         allowed = np.flatnonzero(product_keywords) if product_keywords is not None else np.arange(len(keyword_vectors))
         prod_idx = np.full(n_products, -1, dtype=np.int64)
         prod_sim = np.full(n_products, -np.inf, dtype=np.float32)
