@@ -1,12 +1,14 @@
 """Where the heavy work runs: in this process (``local``) or partitioned on a Dask cluster (``dask``).
 
-An engine has one method, ``map(function, items)``: the results in the order of ``items``. The Dask engine sends
+An engine has ``map(function, items)``, the results in the order of ``items``, and a distributed one also
+``stream(function, items)``, the same results yielded as they arrive. The Dask engine sends
 each item to a worker of a ``dask.distributed`` cluster, one you name by its scheduler address or a
 ``LocalCluster`` it starts on this machine. Work is split so that the result is the same as the local engine's:
 texts are encoded in chunks that keep the encoder's batches unchanged.
 """
 from __future__ import annotations
 
+from itertools import islice
 from typing import Callable, Iterable
 
 from .errors import ConfigError
@@ -88,6 +90,13 @@ class DaskEngine:
         if not items:
             return []
         return self.client.gather(self.client.map(function, items, pure=False))
+
+    def stream(self, function: Callable, items: Iterable, batch: int = 8):
+        """Results in the order of ``items``, ``batch`` items sent at a time, so that a large run does not ship all
+        its data to the cluster at once."""
+        items = iter(items)
+        while chunk := list(islice(items, batch)):
+            yield from self.map(function, chunk)
 
     def close(self) -> None:
         self.client.close()

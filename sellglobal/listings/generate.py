@@ -265,11 +265,8 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
                 for s0 in starts:
                     yield s0, [_one(job, by_sku[job.sku], glossaries[job.locale], tpl, rules[job.channel],
                                     base_url=base_url) for job in todo[s0:s0 + CHUNK]]
-            elif hasattr(engine, "stream"):  # worker processes: every part queued, results taken as they come
+            else:
                 yield from zip(starts, engine.stream(_render_task, (task(s0) for s0 in starts)))
-            else:  # a cluster: eight parts at a time, so that a large run does not ship all its data at once
-                for w in range(0, len(starts), 8):
-                    yield from zip(starts[w:w + 8], engine.map(_render_task, [task(s0) for s0 in starts[w:w + 8]]))
 
         with (progress("Writing listings", len(todo)) if progress else nullcontext(None)) as bar:
             for start, chunk in chunks():
