@@ -73,3 +73,21 @@ def test_engine_choice_and_errors(tmp_path):
     SIGNALS.head(2).to_csv(sig, index=False)
     result = CliRunner().invoke(cli, ["select", str(cat), "-s", str(sig), "--scheduler", "tcp://127.0.0.1:1"])
     assert result.exit_code == 2 and "--scheduler needs --engine dask" in result.output
+
+
+def test_listing_workers_and_the_command_line_start_without_scikit_learn():
+    """Workers import sellglobal.listings.generate; the CLI imports sellglobal.cli. Neither ranks, so neither pays
+    for scikit-learn (a second of import), and the names of the API still resolve on first use."""
+    import subprocess
+    import sys
+
+    code = ("import sys, sellglobal.listings.generate, sellglobal.cli; print('sklearn' in sys.modules); "
+            "import sellglobal; from sellglobal import select, DefaultRanker; "
+            "print(callable(select), 'sklearn' in sys.modules, callable(sellglobal.listings), "
+            "sorted(set(sellglobal.__all__) - set(dir(sellglobal))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[:2] == ["False", "True True True []"]
+    with pytest.raises(AttributeError, match="no attribute 'selec'"):
+        import sellglobal
+
+        sellglobal.selec

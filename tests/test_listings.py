@@ -96,6 +96,38 @@ def test_amazon_title_rules(title, expected):
     assert expected in validate({"title": title}, rule_set("amazon"), language="en")
 
 
+def test_every_promotional_claim_is_found_and_stripped_and_clean_text_is_left_alone():
+    from sellglobal.listings.rules import _promo_hits, promo_words, strip_promo
+
+    for word in promo_words():
+        text = f"Yoga Mat {word.upper()} Non Slip"
+        assert word in _promo_hits(text), word
+        assert strip_promo(text) == "Yoga Mat Non Slip", word
+    # a claim inside a longer word is not a claim; clean text comes back as it was
+    assert _promo_hits("Wholesale pack, size #10") == []
+    assert strip_promo("Wholesale pack, size #10") == "Wholesale pack, size #10"
+    assert _promo_hits("Yoga Mat Non Slip 183 x 61 cm") == []
+    assert strip_promo("Yoga Mat, Non Slip") == "Yoga Mat, Non Slip"
+
+
+def test_a_batch_of_titles_detected_at_once_writes_what_one_at_a_time_writes():
+    from sellglobal.listings.render import draft_title
+    from sellglobal.models.language import detect, detect_many
+
+    g = load_glossary("es-ES")
+    templates = Templates()
+    # "blackout" tips the Spanish title to English: the repair drops it, batched or not
+    item, _ = build_item({"sku": "C1", "title": "加厚遮光窗帘 黑色", "brand": "Lunaby"},
+                         ["cortinas blackout", "cortinas opacas"], glossary=g, channel="amazon")
+    one = write_listing(item, market="ES", glossary=g, templates=templates, rules=rule_set("amazon"))
+    assert "title: dropped 'blackout', which made it read as another language" in one.repairs
+    draft = draft_title(item, glossary=g, templates=templates, rules=rule_set("amazon"))
+    draft.language = detect_many([" ".join(draft.segments)])[0]
+    assert draft.language == detect(" ".join(draft.segments))
+    batched = write_listing(item, market="ES", glossary=g, templates=templates, rules=rule_set("amazon"), draft=draft)
+    assert batched == one
+
+
 def test_rule_sets_extend_and_carry_their_source():
     r2026 = rule_set("amazon-2026")
     assert r2026.value("title", "max_chars") == 75
@@ -367,6 +399,13 @@ def test_resume_after_an_interruption_loses_and_duplicates_nothing(tmp_path, mon
     keys = [tuple(json.loads(line)[k] for k in ("sku", "market", "locale"))
             for line in (tmp_path / "listings.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(keys) == len(set(keys)) == len(short)
+    # the earlier run's parts are exported first, then the rest as it is written: the files of one whole run
+    whole = tmp_path.parent / "whole"
+    sellglobal.listings(short, CATALOGUE, channels=["amazon"], output_dir=whole)
+    files = sorted(p.relative_to(whole) for p in whole.rglob("*") if p.is_file())
+    assert len(files) >= 5  # listings.jsonl, validation.csv, a preview, two Amazon feeds
+    for name in files:
+        assert (tmp_path / name).read_bytes() == (whole / name).read_bytes(), name
 
 
 def test_worker_processes_write_the_same_files(tmp_path, monkeypatch):

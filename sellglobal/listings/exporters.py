@@ -145,30 +145,40 @@ class Exporter:
             self._preview_module = self.preview_env.get_template("preview.html.j2").module
         return getattr(self._preview_module, name)
 
-    def add(self, listing: dict) -> None:
-        self.jsonl.write(json.dumps(listing, ensure_ascii=False) + "\n")
-        if listing["violations"] or listing["repairs"]:
-            self.validation.writerow({
-                "sku": neutralise(listing["sku"]), "market": listing["market"], "locale": listing["locale"],
-                "channel": listing["channel"], "status": "failed" if listing["violations"] else "repaired",
-                "violations": neutralise(" | ".join(listing["violations"])),
-                "repairs": neutralise(" | ".join(listing["repairs"]))})
-        self._preview(listing)
-        channel = listing["channel"]
-        if channel == "shopify":
-            self._shopify(listing)
-        elif channel == "amazon":
-            self._amazon(listing)
-        elif channel == "google":
-            self._google(listing)
+    def add(self, listing: dict, line: str | None = None) -> None:
+        """``line``: the listing as JSON, if the caller has it already."""
+        self.add_many([listing], None if line is None else [line])
 
-    def _preview(self, listing: dict) -> None:
-        key = ("preview", listing["locale"])
+    def add_many(self, listings: list[dict], lines: list[str] | None = None) -> None:
+        """Listings in order; ``lines``: each as JSON, if the caller has them already."""
+        for i, listing in enumerate(listings):
+            self.jsonl.write((lines[i] if lines else json.dumps(listing, ensure_ascii=False)) + "\n")
+            if listing["violations"] or listing["repairs"]:
+                self.validation.writerow({
+                    "sku": neutralise(listing["sku"]), "market": listing["market"], "locale": listing["locale"],
+                    "channel": listing["channel"], "status": "failed" if listing["violations"] else "repaired",
+                    "violations": neutralise(" | ".join(listing["violations"])),
+                    "repairs": neutralise(" | ".join(listing["repairs"]))})
+            channel = listing["channel"]
+            if channel == "shopify":
+                self._shopify(listing)
+            elif channel == "amazon":
+                self._amazon(listing)
+            elif channel == "google":
+                self._google(listing)
+        by_locale: dict[str, list[dict]] = {}
+        for listing in listings:
+            by_locale.setdefault(listing["locale"], []).append(listing)
+        for locale, cards in by_locale.items():
+            self._preview(locale, cards)
+
+    def _preview(self, locale: str, listings: list[dict]) -> None:
+        key = ("preview", locale)
         if key not in self.handles:
-            fh = self._open(self.out / "preview" / f"{listing['locale']}.html")
-            fh.write(str(self._macro("head")(locale=listing["locale"])))
+            fh = self._open(self.out / "preview" / f"{locale}.html")
+            fh.write(str(self._macro("head")(locale=locale)))
             self.handles[key] = fh
-        self.handles[key].write(str(self._macro("card")(listing=listing)))
+        self.handles[key].write(str(self._macro("cards")(listings)))
 
     def _shopify(self, listing: dict) -> None:
         key = ("shopify", listing["locale"])

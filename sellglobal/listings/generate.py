@@ -7,7 +7,7 @@ import math
 import os
 import shutil
 from collections import Counter
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,13 +19,13 @@ import pandas as pd
 from ..engine import ProcessEngine, is_distributed
 from ..errors import ConfigError, Problem, SchemaError
 from ..models.gloss import Glosser, has_cjk, strip_noise
-from ..models.language import detect, reads_as_english
+from ..models.language import detect_many, reads_as_english
 from ..selection.catalogue import read_catalogue
 from ..selection.markets import MARKETS, market
 from ..selection.tables import RawTable, atomic_write, read_table
 from .exporters import Exporter
 from .glossary import LOCALES, load_glossary
-from .render import Channel, Templates, build_item, channel_rules, write_listing
+from .render import Channel, Templates, build_item, channel_rules, draft_title, write_listing
 
 CHUNK = 500  # listings per resumable part file
 LISTING_COLUMNS = ["sku", "market", "locale", "channel", "title", "bullets", "description", "search_terms", "tags",
@@ -60,9 +60,12 @@ def locale_for(market_code: str) -> str:
     return same[0]
 
 
+_SHORTLIST_USED = ("market", "sku", "keywords", "price", "currency")
+
+
 def _read_shortlist(shortlist) -> RawTable:
-    if isinstance(shortlist, pd.DataFrame):
-        return RawTable.from_frame(shortlist, "shortlist")
+    if isinstance(shortlist, pd.DataFrame):  # only the columns a listing uses are turned into text
+        return RawTable.from_frame(shortlist[[c for c in shortlist.columns if c in _SHORTLIST_USED]], "shortlist")
     return read_table(shortlist)
 
 
@@ -76,7 +79,7 @@ def plan(shortlist, catalogue: pd.DataFrame, *, channels: Sequence[str], locales
         raise SchemaError(problems)
     known = set(catalogue["sku"])
     rows = []
-    wanted = [c for c in ("market", "sku", "keywords", "price", "currency") if c in frame.columns]
+    wanted = [c for c in _SHORTLIST_USED if c in frame.columns]
     for i, rec in enumerate(frame[wanted].to_dict("records")):
         sku, code = str(rec["sku"]).strip(), str(rec["market"]).strip().upper()
         if code not in MARKETS:
@@ -158,15 +161,19 @@ class _Parts:
 
     def read(self) -> Iterator[dict]:
         for path in self.files():
-            with path.open(encoding="utf-8") as fh:
-                for line in fh:
-                    yield json.loads(line)
+            yield from self.read_file(path)
 
-    def write(self, listings: list[dict]) -> None:
+    @staticmethod
+    def read_file(path: Path) -> Iterator[dict]:
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                yield json.loads(line)
+
+    def write(self, lines: list[str]) -> None:
+        """One part: the listings as JSON lines (as listings.jsonl has them)."""
         n = len(self.files()) + 1
         with atomic_write(self.dir / f"part-{n:06d}.jsonl") as fh:
-            for d in listings:
-                fh.write(json.dumps(d, ensure_ascii=False) + "\n")
+            fh.writelines(line + "\n" for line in lines)
 
     def remove(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -263,40 +270,44 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
             """(start, listings) in job order, wherever they are written."""
             if not is_distributed(engine):
                 for s0 in starts:
-                    yield s0, [_one(job, by_sku[job.sku], glossaries[job.locale], tpl, rules[job.channel],
-                                    base_url=base_url) for job in todo[s0:s0 + CHUNK]]
+                    yield s0, _write_chunk(todo[s0:s0 + CHUNK], by_sku, glossaries.__getitem__, tpl,
+                                           rules.__getitem__, base_url=base_url)
             else:
                 yield from zip(starts, engine.stream(_render_task, (task(s0) for s0 in starts)))
 
-        with (progress("Writing listings", len(todo)) if progress else nullcontext(None)) as bar:
+        with ExitStack() as stack:
+            exporter = None
+            if parts is not None:
+                preview_env = jinja2.Environment(loader=jinja2.PackageLoader("sellglobal", "templates"),
+                                                 autoescape=True, undefined=jinja2.StrictUndefined)
+                exporter = stack.enter_context(Exporter(out, seller_id=seller_id, base_url=base_url,
+                                                        preview_env=preview_env))
+
+            def finished(listings_done: list[dict], lines: list[str] | None = None) -> None:
+                """Exported (in job order, as the chunks arrive), counted and kept."""
+                if exporter is not None:
+                    exporter.add_many(listings_done, lines)
+                tally.add(listings_done)
+                if collect:
+                    collected.extend(listings_done)
+
+            if exporter is not None and len(todo) < len(jobs):  # --resume: what the earlier run finished comes first
+                for path in parts.files():
+                    finished(list(parts.read_file(path)))
+            bar = stack.enter_context(progress("Writing listings", len(todo)) if progress else nullcontext(None))
             for start, chunk in chunks():
                 if google is not None:
                     jobs_here = todo[start:start + CHUNK]
                     _add_google_categories([(d, j.english) for d, j in zip(chunk, jobs_here)
                                             if d["channel"] == "google"], by_sku, google, glosser)
+                lines = None
                 if parts is not None:
-                    parts.write(chunk)
-                else:
-                    tally.add(chunk)
-                    if collect:
-                        collected.extend(chunk)
+                    lines = [json.dumps(d, ensure_ascii=False) for d in chunk]
+                    parts.write(lines)
+                finished(chunk, lines)
                 if bar is not None:
                     bar.update(len(chunk))
-
         if parts is not None:
-            preview_env = jinja2.Environment(loader=jinja2.PackageLoader("sellglobal", "templates"), autoescape=True,
-                                             undefined=jinja2.StrictUndefined)
-            with Exporter(out, seller_id=seller_id, base_url=base_url, preview_env=preview_env) as exporter, \
-                    (progress("Exporting", len(jobs)) if progress else nullcontext(None)) as bar:
-                for n, d in enumerate(parts.read(), start=1):
-                    exporter.add(d)
-                    tally.add([d])
-                    if collect:
-                        collected.append(d)
-                    if bar is not None and n % CHUNK == 0:
-                        bar.update(CHUNK)
-                if bar is not None:
-                    bar.update(len(jobs) % CHUNK)
             parts.remove()
         frame = pd.DataFrame(collected, columns=None if collected else LISTING_COLUMNS)
         frame.attrs["summary"] = tally.rows()
@@ -309,10 +320,8 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
 def _render_task(task) -> list[dict]:
     """One partition of listings, on a worker: the same work as in this process."""
     jobs, products, templates, glossary, amazon_rules, base_url = task
-    tpl = _worker_templates(templates)
-    return [_one(j, products[j.sku], _worker_glossary(j.locale, glossary), tpl,
-                 _worker_rules(j.channel, amazon_rules if j.channel == "amazon" else None), base_url=base_url)
-            for j in jobs]
+    return _write_chunk(jobs, products, lambda loc: _worker_glossary(loc, glossary), _worker_templates(templates),
+                        lambda ch: _worker_rules(ch, amazon_rules if ch == "amazon" else None), base_url=base_url)
 
 
 # A worker writes many partitions: its templates (compiled once), glossaries and rules are loaded once per process.
@@ -325,26 +334,53 @@ def _bad_channel(name: str) -> str:
     raise ConfigError(f"unknown channel {name!r}; use one of {', '.join(c.value for c in Channel)}")
 
 
-def _one(job: Job, product: dict, glossary, tpl: Templates, rules, *, base_url: str | None) -> dict:
-    item, why = build_item(product, list(job.keywords), glossary=glossary, channel=job.channel, price=job.price,
-                           currency=job.currency)
-    if item is None:
-        return {"sku": job.sku, "market": job.market, "locale": job.locale, "channel": job.channel, "title": "",
-                "bullets": [], "description": "", "search_terms": "", "tags": [], "video_script": {},
-                "violations": [why], "repairs": [], "warnings": [], "product": "", "brand": "", "price": job.price,
-                "currency": job.currency, "image_url": "", "weight_kg": None, "colour": None}
-    listing = write_listing(item, market=job.market, glossary=glossary, templates=tpl, rules=rules)
+def _write_chunk(jobs: Sequence[Job], products: dict, glossary_of: Callable, tpl: Templates, rules_of: Callable, *,
+                 base_url: str | None) -> list[dict]:
+    """The listings of ``jobs``, in order. The languages of the chunk's titles, and then of its whole listings, are
+    detected in one batch each, on every core."""
+    items = [_item(job, products[job.sku], glossary_of(job.locale)) for job in jobs]
+    drafts = {i: draft_title(item, glossary=glossary_of(job.locale), templates=tpl, rules=rules_of(job.channel))
+              for i, (job, (item, _)) in enumerate(zip(jobs, items)) if item is not None}
+    for draft, found in zip(drafts.values(), detect_many([" ".join(d.segments) for d in drafts.values()])):
+        draft.language = found
+    listings = {i: _listing(jobs[i], items[i][0], products[jobs[i].sku], glossary_of(jobs[i].locale), tpl,
+                            rules_of(jobs[i].channel), draft) for i, draft in drafts.items()}
+    found = dict(zip(listings, detect_many([" ".join([lst.title, *lst.bullets, lst.description])
+                                            for lst in listings.values()])))
+    return [_checked(listings[i], job, glossary_of(job.locale), found[i], base_url=base_url) if i in listings
+            else _unlisted(job, items[i][1]) for i, job in enumerate(jobs)]
+
+
+def _item(job: Job, product: dict, glossary) -> tuple:
+    """(item, None), or (None, why the product cannot be listed)."""
+    return build_item(product, list(job.keywords), glossary=glossary, channel=job.channel, price=job.price,
+                      currency=job.currency)
+
+
+def _unlisted(job: Job, why: str) -> dict:
+    return {"sku": job.sku, "market": job.market, "locale": job.locale, "channel": job.channel, "title": "",
+            "bullets": [], "description": "", "search_terms": "", "tags": [], "video_script": {}, "violations": [why],
+            "repairs": [], "warnings": [], "product": "", "brand": "", "price": job.price, "currency": job.currency,
+            "image_url": "", "weight_kg": None, "colour": None}
+
+
+def _listing(job: Job, item, product: dict, glossary, tpl: Templates, rules, draft):
+    listing = write_listing(item, market=job.market, glossary=glossary, templates=tpl, rules=rules, draft=draft)
     listing.price, listing.currency = job.price, job.currency
     listing.image_url = str(product.get("image_url") or "")
     w = product.get("weight_kg")
     listing.weight_kg = None if w is None or (isinstance(w, float) and math.isnan(w)) else float(w)
-    text = " ".join([listing.title, *listing.bullets, listing.description])
-    found = detect(text)
+    return listing
+
+
+def _checked(listing, job: Job, glossary, found: str | None, *, base_url: str | None) -> dict:
+    """The listing's row, with what the language checks and the channel's required fields found."""
     if found and found != glossary.language:
         listing.violations.append(f"language: the listing reads as {found}, not {glossary.language}")
     elif reads_as_english(" ".join(w for w in listing.title.split() if w != listing.brand), glossary.language):
         listing.violations.append("language: the title reads as English")
-    if glossary.language not in ("ja", "zh") and has_cjk(text):
+    if glossary.language not in ("ja", "zh") and has_cjk(" ".join([listing.title, *listing.bullets,
+                                                                    listing.description])):
         listing.violations.append("language: Chinese characters in the listing")
     if job.channel == "google":
         if not base_url:

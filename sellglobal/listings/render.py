@@ -376,10 +376,12 @@ def _video_problems(script: dict) -> list[str]:
     return problems
 
 
-def _agree_language(segments: list[str], language: str, repairs: list[str], keep: set[str]) -> list[str]:
-    """If the title as a whole reads as another language (a loanword such as "blackout" tipping a short Spanish
-    title to English), drop the one segment whose removal fixes that: never the brand, the product name or a fact."""
-    if detect(" ".join(segments)) in (language, None):
+def _agree_language(segments: list[str], language: str, repairs: list[str], keep: set[str],
+                    found: str | None) -> list[str]:
+    """If the title as a whole reads as another language (``found``: a loanword such as "blackout" tipping a short
+    Spanish title to English), drop the one segment whose removal fixes that: never the brand, the product name or a
+    fact."""
+    if found in (language, None):
         return segments
     for i in range(len(segments) - 1, -1, -1):
         if facts(segments[i]) or segments[i] in keep:
@@ -391,18 +393,40 @@ def _agree_language(segments: list[str], language: str, repairs: list[str], keep
     return segments
 
 
-def write_listing(item: Item, *, market: str, glossary: Glossary, templates: Templates, rules: RuleSet) -> Listing:
-    """Render every part of one listing, apply the safe repairs, and record what still breaks a rule."""
-    channel, lang, repairs = item.channel, glossary.language, []
-    segments = [s.strip() for s in templates.render(channel, "title", item, glossary).splitlines() if s.strip()]
-    limit = rules.value("title", "max_chars")
+@dataclass
+class TitleDraft:
+    """A title as its template wrote it (``raw``) and its segments once the channel's forbidden characters and
+    promotional claims are out; ``language``: what the segments read as (:func:`detect` of them joined)."""
+    raw: str
+    segments: list[str]
+    language: str | None = None
+
+
+def draft_title(item: Item, *, glossary: Glossary, templates: Templates, rules: RuleSet) -> TitleDraft:
+    segments = [s.strip() for s in templates.render(item.channel, "title", item, glossary).splitlines()
+                if s.strip()]
     raw_title = " ".join(segments)
     forbidden = rules.value("title", "forbidden_chars") or ""
     if forbidden:
         segments = [re.sub(r"\s{2,}", " ", "".join(" " if c in forbidden else c for c in s)).strip() for s in segments]
     if rules.value("title", "no_promo"):
         segments = [strip_promo(s) for s in segments]
-    segments = _agree_language(segments, lang, repairs, keep={item.product, item.brand})
+    return TitleDraft(raw_title, segments)
+
+
+def write_listing(item: Item, *, market: str, glossary: Glossary, templates: Templates, rules: RuleSet,
+                  draft: TitleDraft | None = None) -> Listing:
+    """Render every part of one listing, apply the safe repairs, and record what still breaks a rule.
+
+    ``draft``: the title from :func:`draft_title` with its language detected (a batch of listings detects all its
+    titles at once); drafted and detected here when not given."""
+    channel, lang, repairs = item.channel, glossary.language, []
+    if draft is None:
+        draft = draft_title(item, glossary=glossary, templates=templates, rules=rules)
+        draft.language = detect(" ".join(draft.segments))
+    limit = rules.value("title", "max_chars")
+    raw_title = draft.raw
+    segments = _agree_language(draft.segments, lang, repairs, keep={item.product, item.brand}, found=draft.language)
     title = fit_title(segments, limit)
     repeats = rules.value("title", "max_word_repeats")
     if repeats:
