@@ -145,6 +145,23 @@ def test_top_matches_within_margin_equal_plain_loop(chunk):
     assert (m.kw_idx[0] >= 0).sum() == 40  # the near-copies filled every slot
 
 
+def test_row_candidates_are_each_rows_entries_at_or_above_its_floor():
+    from sellglobal.models.matching import _row_candidates
+
+    rng = np.random.default_rng(7)
+    sims = rng.normal(size=(300, 97)).astype(np.float32)
+    floor = rng.choice([-0.5, 1.5, 2.2, 9.0], size=300).astype(np.float32)  # rows with many, few and no entries
+    idx, val = _row_candidates(sims, 5, floor)
+    for r in range(300):
+        above = np.flatnonzero(sims[r] >= floor[r])
+        kept = idx[r][idx[r] >= 0]
+        if len(above) > 5:  # the 5 best of them
+            assert sorted(kept) == sorted(np.argsort(-sims[r])[:5]), r
+        else:  # all of them, in column order
+            assert kept.tolist() == above.tolist(), r
+        assert np.array_equal(val[r][:len(kept)], sims[r, kept]) and np.isneginf(val[r][len(kept):]).all()
+
+
 @pytest.mark.parametrize("shape", [(1, 5), (64, 3), (65, 7), (300, 40), (1000, 9)])
 def test_column_argmax_is_numpys(shape):
     a = np.random.default_rng(shape[0]).normal(size=shape).astype(np.float32)

@@ -176,7 +176,7 @@ def _row_candidates(sims: np.ndarray, k: int, floor: np.ndarray) -> tuple[np.nda
     """Up to ``k`` column indices (and values) of each row of ``sims`` at or above that row's ``floor``, padded with
     -1 and -inf. Rows with few such entries are read off a mask; only rows with more than ``k`` are partitioned."""
     mask = sims >= floor[:, None]
-    counts = mask.sum(axis=1)
+    counts = np.count_nonzero(mask, axis=1)
     width = max(1, min(k, int(counts.max(initial=0))))
     idx = np.full((sims.shape[0], width), -1, dtype=np.int64)
     val = np.full((sims.shape[0], width), -np.inf, dtype=np.float32)
@@ -184,11 +184,12 @@ def _row_candidates(sims: np.ndarray, k: int, floor: np.ndarray) -> tuple[np.nda
     if len(heavy):
         part = np.argpartition(-sims[heavy], width - 1, axis=1)[:, :width]
         idx[heavy], val[heavy] = part, np.take_along_axis(sims[heavy], part, axis=1)
-    light = np.flatnonzero(counts <= width)
-    rows, cols = np.nonzero(mask[light])
-    starts = np.concatenate([[0], np.cumsum(counts[light])[:-1]])
-    pos = np.arange(len(rows)) - starts[rows]
-    idx[light[rows], pos], val[light[rows], pos] = cols, sims[light[rows], cols]
+        mask[heavy], counts[heavy] = False, 0
+    # the light rows' entries, read off the flat mask in one pass (no copy of the mask's rows)
+    flat = np.flatnonzero(mask)
+    rows, cols = np.divmod(flat, sims.shape[1])
+    pos = np.arange(len(flat)) - (np.cumsum(counts) - counts)[rows]
+    idx[rows, pos], val[rows, pos] = cols, sims.reshape(-1)[flat]
     return idx, val
 
 
