@@ -33,7 +33,9 @@ class ProcessEngine:
 
     name = "processes"
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, *, initializer: Callable | None = None, initargs: tuple = ()):
+        """The workers start at once, each running ``initializer(*initargs)`` first, so that their start overlaps
+        whatever the caller does before handing them work."""
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
@@ -42,7 +44,10 @@ class ProcessEngine:
         if method == "forkserver":
             context.set_forkserver_preload(["sellglobal.listings.generate"])
         self.workers = workers
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=initializer,
+                                         initargs=initargs)
+        # a pool starts a process per submitted task while none is idle: one no-op each starts them all now
+        self._started = [self._pool.submit(_nothing) for _ in range(workers)]
 
     def map(self, function: Callable, items: Iterable) -> list:
         return list(self.stream(function, items))
@@ -61,6 +66,10 @@ class ProcessEngine:
 
     def close(self) -> None:
         self._pool.shutdown()
+
+
+def _nothing() -> None:
+    pass
 
 
 class DaskEngine:

@@ -480,3 +480,26 @@ def test_workers_that_die_give_one_clear_error():
             list(pool.stream(_die, [1, 2, 3]))
     finally:
         pool.close()
+
+
+def _mark_start(folder: str) -> None:
+    import os
+    from pathlib import Path
+
+    (Path(folder) / str(os.getpid())).write_text("started")
+
+
+def test_worker_processes_start_and_warm_up_before_any_work_arrives(tmp_path):
+    import time
+
+    from sellglobal.engine import ProcessEngine
+
+    pool = ProcessEngine(2, initializer=_mark_start, initargs=(str(tmp_path),))
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(list(tmp_path.iterdir())) == 2  # both workers up, each ran its start-up, and no task was sent
+        assert list(pool.stream(abs, [-1, -2, -3])) == [1, 2, 3]
+    finally:
+        pool.close()

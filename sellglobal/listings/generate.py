@@ -71,7 +71,7 @@ def _read_shortlist(shortlist) -> RawTable:
 
 def plan(shortlist, catalogue: pd.DataFrame, *, channels: Sequence[str], locales: Sequence[str] | None) -> list[Job]:
     """The listings to write, in a fixed order (shortlist order, then locale, then channel)."""
-    table = _read_shortlist(shortlist)
+    table = shortlist if isinstance(shortlist, RawTable) else _read_shortlist(shortlist)
     frame = table.frame
     problems = [Problem(table.name, f"missing column {c!r}; a shortlist from sellglobal select has it", column=c)
                 for c in ("market", "sku", "keywords") if c not in frame.columns]
@@ -233,8 +233,29 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
     for loc in locales or ():
         if loc not in LOCALES:
             raise ConfigError(f"--locale {loc}: no glossary for it; sellglobal writes {', '.join(LOCALES)}")
+    table = _read_shortlist(shortlist)
+    # Worker processes start now, so that their start (imports, language models) overlaps the reading and planning
+    # here. The shortlist's rows bound the number of listings; a resumed run with little left closes them unused.
+    bound = len(table.frame) * len(channels) * (len(locales) if locales else 1)
+    own_engine = None
+    if not is_distributed(engine) and workers > 1 and bound >= 2 * CHUNK:
+        engine = own_engine = ProcessEngine(min(workers, -(-bound // CHUNK)), initializer=_warm_worker,
+                                            initargs=(str(templates) if templates else None,))
+    try:
+        return _write_all(table, catalogue, channels=channels, locales=locales, templates=templates,
+                          glossary=glossary, amazon_rules=amazon_rules, output_dir=output_dir, resume=resume,
+                          base_url=base_url, seller_id=seller_id, model=model, cache_dir=cache_dir,
+                          progress=progress, collect=collect, engine=engine)
+    finally:
+        if own_engine is not None:
+            own_engine.close()
+
+
+def _write_all(table: RawTable, catalogue, *, channels, locales, templates, glossary, amazon_rules, output_dir,
+               resume, base_url, seller_id, model, cache_dir, progress, collect, engine) -> pd.DataFrame:
+    """:func:`listings` once the shortlist is read and the engine chosen."""
     items = read_catalogue(catalogue)
-    jobs = plan(shortlist, items, channels=channels, locales=locales)
+    jobs = plan(table, items, channels=channels, locales=locales)
     by_sku = {rec["sku"]: rec for rec in items.to_dict("records")}
     tpl = Templates(templates)
     glossaries = {loc: load_glossary(loc, glossary) for loc in {j.locale for j in jobs}}
@@ -255,66 +276,61 @@ def listings(shortlist, catalogue, *, channels: Sequence[str] = ("amazon",), loc
 
     collected: list[dict] = []
     tally = _Tally()
-    own_engine = None
-    if not is_distributed(engine) and workers > 1 and len(todo) >= 2 * CHUNK:
-        engine = own_engine = ProcessEngine(min(workers, -(-len(todo) // CHUNK)))
-    try:
-        starts = list(range(0, len(todo), CHUNK))
+    if engine is not None and engine.name == "processes" and len(todo) < 2 * CHUNK:
+        engine = None  # resumed with little left: starting the work elsewhere would cost more than it saves
+    starts = list(range(0, len(todo), CHUNK))
 
-        def task(s0: int):
-            return (todo[s0:s0 + CHUNK], {j.sku: by_sku[j.sku] for j in todo[s0:s0 + CHUNK]},
-                    str(templates) if templates else None, str(glossary) if glossary else None, amazon_rules,
-                    base_url)
+    def task(s0: int):
+        return (todo[s0:s0 + CHUNK], {j.sku: by_sku[j.sku] for j in todo[s0:s0 + CHUNK]},
+                str(templates) if templates else None, str(glossary) if glossary else None, amazon_rules,
+                base_url)
 
-        def chunks():
-            """(start, listings) in job order, wherever they are written."""
-            if not is_distributed(engine):
-                for s0 in starts:
-                    yield s0, _write_chunk(todo[s0:s0 + CHUNK], by_sku, glossaries.__getitem__, tpl,
-                                           rules.__getitem__, base_url=base_url)
-            else:
-                yield from zip(starts, engine.stream(_render_task, (task(s0) for s0 in starts)))
+    def chunks():
+        """(start, listings) in job order, wherever they are written."""
+        if not is_distributed(engine):
+            for s0 in starts:
+                yield s0, _write_chunk(todo[s0:s0 + CHUNK], by_sku, glossaries.__getitem__, tpl,
+                                       rules.__getitem__, base_url=base_url)
+        else:
+            yield from zip(starts, engine.stream(_render_task, (task(s0) for s0 in starts)))
 
-        with ExitStack() as stack:
-            exporter = None
-            if parts is not None:
-                preview_env = jinja2.Environment(loader=jinja2.PackageLoader("sellglobal", "templates"),
-                                                 autoescape=True, undefined=jinja2.StrictUndefined)
-                exporter = stack.enter_context(Exporter(out, seller_id=seller_id, base_url=base_url,
-                                                        preview_env=preview_env))
-
-            def finished(listings_done: list[dict], lines: list[str] | None = None) -> None:
-                """Exported (in job order, as the chunks arrive), counted and kept."""
-                if exporter is not None:
-                    exporter.add_many(listings_done, lines)
-                tally.add(listings_done)
-                if collect:
-                    collected.extend(listings_done)
-
-            if exporter is not None and len(todo) < len(jobs):  # --resume: what the earlier run finished comes first
-                for path in parts.files():
-                    finished(list(parts.read_file(path)))
-            bar = stack.enter_context(progress("Writing listings", len(todo)) if progress else nullcontext(None))
-            for start, chunk in chunks():
-                if google is not None:
-                    jobs_here = todo[start:start + CHUNK]
-                    _add_google_categories([(d, j.english) for d, j in zip(chunk, jobs_here)
-                                            if d["channel"] == "google"], by_sku, google, glosser)
-                lines = None
-                if parts is not None:
-                    lines = [json.dumps(d, ensure_ascii=False) for d in chunk]
-                    parts.write(lines)
-                finished(chunk, lines)
-                if bar is not None:
-                    bar.update(len(chunk))
+    with ExitStack() as stack:
+        exporter = None
         if parts is not None:
-            parts.remove()
-        frame = pd.DataFrame(collected, columns=None if collected else LISTING_COLUMNS)
-        frame.attrs["summary"] = tally.rows()
-        return frame
-    finally:
-        if own_engine is not None:
-            own_engine.close()
+            preview_env = jinja2.Environment(loader=jinja2.PackageLoader("sellglobal", "templates"),
+                                             autoescape=True, undefined=jinja2.StrictUndefined)
+            exporter = stack.enter_context(Exporter(out, seller_id=seller_id, base_url=base_url,
+                                                    preview_env=preview_env))
+
+        def finished(listings_done: list[dict], lines: list[str] | None = None) -> None:
+            """Exported (in job order, as the chunks arrive), counted and kept."""
+            if exporter is not None:
+                exporter.add_many(listings_done, lines)
+            tally.add(listings_done)
+            if collect:
+                collected.extend(listings_done)
+
+        if exporter is not None and len(todo) < len(jobs):  # --resume: what the earlier run finished comes first
+            for path in parts.files():
+                finished(list(parts.read_file(path)))
+        bar = stack.enter_context(progress("Writing listings", len(todo)) if progress else nullcontext(None))
+        for start, chunk in chunks():
+            if google is not None:
+                jobs_here = todo[start:start + CHUNK]
+                _add_google_categories([(d, j.english) for d, j in zip(chunk, jobs_here)
+                                        if d["channel"] == "google"], by_sku, google, glosser)
+            lines = None
+            if parts is not None:
+                lines = [json.dumps(d, ensure_ascii=False) for d in chunk]
+                parts.write(lines)
+            finished(chunk, lines)
+            if bar is not None:
+                bar.update(len(chunk))
+    if parts is not None:
+        parts.remove()
+    frame = pd.DataFrame(collected, columns=None if collected else LISTING_COLUMNS)
+    frame.attrs["summary"] = tally.rows()
+    return frame
 
 
 def _render_task(task) -> list[dict]:
@@ -328,6 +344,18 @@ def _render_task(task) -> list[dict]:
 _worker_templates = lru_cache(maxsize=4)(Templates)
 _worker_glossary = lru_cache(maxsize=64)(load_glossary)
 _worker_rules = lru_cache(maxsize=16)(channel_rules)
+
+
+def _warm_worker(templates: str | None) -> None:
+    """A worker's start: what every partition needs, loaded before the first one arrives."""
+    from ..models.language import _detector, english_words
+
+    try:
+        _detector()
+        english_words()
+        _worker_templates(templates)
+    except Exception:  # noqa: BLE001 - the first partition meets it again and reports it; a failed start would not
+        pass
 
 
 def _bad_channel(name: str) -> str:
