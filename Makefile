@@ -35,6 +35,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/naive.py
 	$(BIN)/python bench/ann.py
 	$(BIN)/python bench/listings_vs_jinja.py
+	$(BIN)/python bench/encoder_threads.py
 	$(BIN)/python bench/listings_scale.py
 	$(BIN)/python bench/finetune.py
 
