@@ -263,3 +263,23 @@ def test_english_flags_for_many_terms_equal_one_by_one():
     for language in ("fr", "de", "ja", "en"):
         assert english_flags(terms, language) == [reads_as_english(t, language) for t in terms], language
     assert english_flags(terms, "fr")[0] and not english_flags(terms, "fr")[1]
+
+
+def _detect_in_child(texts):
+    from sellglobal.models.language import detect_many
+
+    return detect_many(texts)
+
+
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="no fork here")
+def test_language_detection_works_in_a_process_forked_after_it_ran():
+    """lingua's parallel calls use a thread pool that a forked child inherits without its threads: a notebook that
+    forks workers (multiprocessing's default on Linux) after sellglobal ran must not hang in them."""
+    import multiprocessing
+
+    from sellglobal.models.language import detect_many
+
+    assert detect_many(["Heißluftfritteuse mit Korb", "air fryer basket"]) == ["de", "en"]
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply_async(_detect_in_child, (["friteuse sans huile", "yoga mat"],)).get(timeout=60) == \
+            ["fr", "en"]

@@ -1,6 +1,7 @@
 """Which language is a text in? lingua-language-detector, restricted to the languages sellglobal writes."""
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 
@@ -10,13 +11,27 @@ _CODES = {"en": "ENGLISH", "de": "GERMAN", "fr": "FRENCH", "es": "SPANISH", "it"
           "zh": "CHINESE"}
 
 
+# The process whose lingua thread pool has started. A process forked from it (multiprocessing's default on Linux)
+# inherits the pool without its threads, and a parallel call there would wait for them forever; it detects one
+# text at a time instead.
+_POOL_PID: int | None = None
+
+
+def _parallel() -> bool:
+    global _POOL_PID
+    if _POOL_PID not in (None, os.getpid()):
+        return False
+    _POOL_PID = os.getpid()
+    return True
+
+
 @lru_cache(maxsize=1)
 def _detector():
     from lingua import Language, LanguageDetectorBuilder
 
+    builder = LanguageDetectorBuilder.from_languages(*(getattr(Language, n) for n in _CODES.values()))
     # every model loaded at once, in parallel: 0.6 s instead of 1.6 s of lazy loading on the first texts
-    return LanguageDetectorBuilder.from_languages(*(getattr(Language, n) for n in _CODES.values())) \
-        .with_preloaded_language_models().build()
+    return builder.with_preloaded_language_models().build() if _parallel() else builder.build()
 
 
 @lru_cache(maxsize=65536)
@@ -30,7 +45,10 @@ def detect(text: str) -> str | None:
 def detect_many(texts: list[str]) -> list[str | None]:
     """:func:`detect` for many texts at once, on every core (lingua detects in parallel outside the interpreter
     lock)."""
-    return [_code_of(found) for found in _detector().detect_languages_in_parallel_of([t or "" for t in texts])]
+    texts = [t or "" for t in texts]
+    detector = _detector()
+    found = detector.detect_languages_in_parallel_of(texts) if _parallel() else map(detector.detect_language_of, texts)
+    return [_code_of(lang) for lang in found]
 
 
 def _code_of(found) -> str | None:
@@ -84,9 +102,8 @@ def english_flags(texts: list[str], language: str) -> list[bool]:
     if language == "en":
         return [False] * len(texts)
     candidates = [i for i, t in enumerate(texts) if _english_vocabulary(t)]
-    found = _detector().detect_languages_in_parallel_of([texts[i] for i in candidates])
     out = [False] * len(texts)
-    for i, lang in zip(candidates, found):
-        out[i] = _code_of(lang) == "en"
+    for i, code in zip(candidates, detect_many([texts[i] for i in candidates])):
+        out[i] = code == "en"
     return out
 
