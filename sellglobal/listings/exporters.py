@@ -145,11 +145,7 @@ class Exporter:
             self._preview_module = self.preview_env.get_template("preview.html.j2").module
         return getattr(self._preview_module, name)
 
-    def add(self, listing: dict, line: str | None = None) -> None:
-        """``line``: the listing as JSON, if the caller has it already."""
-        self.add_many([listing], None if line is None else [line])
-
-    def add_many(self, listings: list[dict], lines: list[str] | None = None) -> None:
+    def add(self, listings: list[dict], lines: list[str] | None = None) -> None:
         """Listings in order; ``lines``: each as JSON, if the caller has them already."""
         for i, listing in enumerate(listings):
             self.jsonl.write((lines[i] if lines else json.dumps(listing, ensure_ascii=False)) + "\n")

@@ -305,7 +305,7 @@ def _write_all(table: RawTable, catalogue, *, channels, locales, templates, glos
         def finished(listings_done: list[dict], lines: list[str] | None = None) -> None:
             """Exported (in job order, as the chunks arrive), counted and kept."""
             if exporter is not None:
-                exporter.add_many(listings_done, lines)
+                exporter.add(listings_done, lines)
             tally.add(listings_done)
             if collect:
                 collected.extend(listings_done)

@@ -403,6 +403,7 @@ class TitleDraft:
 
 
 def draft_title(item: Item, *, glossary: Glossary, templates: Templates, rules: RuleSet) -> TitleDraft:
+    """The title template's segments, before the language check, fitting and repeats (see :func:`write_listing`)."""
     segments = [s.strip() for s in templates.render(item.channel, "title", item, glossary).splitlines()
                 if s.strip()]
     raw_title = " ".join(segments)
