@@ -47,6 +47,39 @@ def test_dask_engine_gives_the_local_shortlist(dask_engine, monkeypatch):
     assert (distributed["score"] - local["score"]).abs().max() < 1e-5
 
 
+def test_dask_engine_uses_the_embedding_cache_of_this_machine(dask_engine, tmp_path, monkeypatch):
+    """The cluster encodes and glosses only what the caches here lack: a rerun sends it nothing, and a run after a
+    local one reuses the local run's vectors (the same shortlist)."""
+    import sellglobal.selection.select as select_module
+    from sellglobal.models.matching import product_views
+
+    sent = {"texts": 0, "products": 0}
+    encode, views = select_module._ClusterEncoder.encode, select_module._views_distributed
+
+    def counted_encode(self, texts):
+        sent["texts"] += len(texts)
+        return encode(self, texts)
+
+    def counted_views(engine, titles, titles_en):
+        sent["products"] += len(titles)
+        return views(engine, titles, titles_en)
+
+    monkeypatch.setattr(select_module._ClusterEncoder, "encode", counted_encode)
+    monkeypatch.setattr(select_module, "_views_distributed", counted_views)
+    local = sellglobal.select(CATALOGUE, SIGNALS, cache_dir=tmp_path / "cache", top=8)
+    assert sent == {"texts": 0, "products": 0}
+    again = sellglobal.select(CATALOGUE, SIGNALS, cache_dir=tmp_path / "cache", top=8, engine=dask_engine)
+    assert sent == {"texts": 0, "products": 0}  # everything came from the local run's caches
+    assert again.equals(local)
+    fresh = sellglobal.select(CATALOGUE, SIGNALS, cache_dir=tmp_path / "fresh", top=8, engine=dask_engine)
+    view_texts = set(product_views(CATALOGUE["title"].tolist()).texts)  # each product's title and gloss, once
+    assert sent == {"texts": len(view_texts) + SIGNALS["keyword"].nunique(), "products": len(CATALOGUE)}
+    first = dict(sent)
+    sellglobal.select(CATALOGUE, SIGNALS, cache_dir=tmp_path / "fresh", top=8, engine=dask_engine)
+    assert sent == first  # the rerun sent nothing more
+    assert fresh[["market", "rank", "sku", "keywords"]].equals(local[["market", "rank", "sku", "keywords"]])
+
+
 def test_dask_engine_writes_the_same_listings(dask_engine, tmp_path, monkeypatch):
     from sellglobal.listings import generate
 

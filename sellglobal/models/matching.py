@@ -77,17 +77,24 @@ VIEWS_VERSION = "views-2"
 
 
 def embed_products(titles: Sequence[str], titles_en: Sequence[str] | None, encoder: Encoder, *,
-                   glosser: Glosser | None = None, use_gloss: bool = True) -> np.ndarray:
+                   glosser: Glosser | None = None, use_gloss: bool = True,
+                   views_of: Callable[[list[str], list[str] | None], ProductViews] | None = None) -> np.ndarray:
     """Product vectors for matching (views encoded, then combined).
 
     With a :class:`~.encoders.CachedEncoder` the finished vector of each product is cached too, keyed by its
     title and English title: a rerun on an unchanged catalogue neither glosses nor encodes anything.
+    ``views_of(titles, titles_en)``: where the views are made (the Dask engine glosses on its workers); default
+    :func:`product_views` here.
     """
+    if views_of is None:
+        def views_of(t, e):
+            return product_views(t, e, glosser=glosser, use_gloss=use_gloss)
+
     titles = [str(t or "") for t in titles]
     english = [str(t or "") for t in titles_en] if titles_en is not None else [""] * len(titles)
     cache = _product_cache(encoder, use_gloss)
     if cache is None:
-        views = product_views(titles, titles_en, glosser=glosser, use_gloss=use_gloss)
+        views = views_of(titles, titles_en)
         return combine_views(views, encoder.encode(views.texts))
     from .encoders import EmbeddingCache
 
@@ -95,8 +102,8 @@ def embed_products(titles: Sequence[str], titles_en: Sequence[str] | None, encod
     found = cache.get_many(list(dict.fromkeys(keys)))
     missing = [i for i, k in enumerate(keys) if k not in found]
     if missing:
-        views = product_views([titles[i] for i in missing], [english[i] for i in missing] if titles_en is not None
-                              else None, glosser=glosser, use_gloss=use_gloss)
+        views = views_of([titles[i] for i in missing], [english[i] for i in missing] if titles_en is not None
+                         else None)
         vectors = combine_views(views, encoder.encode(views.texts))
         cache.put_many([keys[i] for i in missing], vectors)
         found.update({keys[i]: v for i, v in zip(missing, vectors)})

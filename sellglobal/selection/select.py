@@ -12,10 +12,10 @@ import pandas as pd
 
 from ..engine import is_distributed
 from ..errors import ConfigError
-from ..models.encoders import Encoder, encoder_for, get_encoder
+from ..models.encoders import CachedEncoder, Encoder, encoder_for, get_encoder
 from ..models.gloss import has_unspaced_script
 from ..models.language import english_flags
-from ..models.matching import (ApproximateIndex, ProductViews, combine_views, embed_catalogue, product_views,
+from ..models.matching import (ApproximateIndex, ProductViews, embed_catalogue, embed_products, product_views,
                                top_matches)
 from ..models.ranker import FEATURES, DefaultRanker
 from .catalogue import read_catalogue
@@ -317,12 +317,18 @@ def feature_table(catalogue, signals, *, markets=None, market_code: str | None =
     distributed = is_distributed(engine)
     if distributed and isinstance(model, Encoder):
         raise ConfigError("a distributed engine loads the encoder on each worker: pass the model by name or folder")
+    if distributed:
+        # the cluster encodes; the embedding caches stay here, so it gets only what they lack
+        cluster = _ClusterEncoder(engine, model, name=encoder.name, dim=encoder.dim)
+        if isinstance(encoder, CachedEncoder):
+            cluster = CachedEncoder(cluster, encoder.cache_dir, chunk_size=1 << 62)
     with _bar(progress, "Encoding products", len(items)) as bar:
         if not len(items):
             product_vectors = np.zeros((0, encoder.dim), dtype=np.float32)
         elif distributed:
             titles_en = items["title_en"].tolist() if items["title_en"].astype(bool).any() else None
-            product_vectors = _embed_distributed(engine, items["title"].tolist(), titles_en, model)
+            product_vectors = embed_products(items["title"].tolist(), titles_en, cluster,
+                                             views_of=lambda t, e: _views_distributed(engine, t, e))
         else:
             # in blocks: the bar moves, and the views and texts of only one block are held at a time
             product_vectors = np.empty((len(items), encoder.dim), dtype=np.float32)
@@ -334,7 +340,7 @@ def feature_table(catalogue, signals, *, markets=None, market_code: str | None =
     with _bar(progress, "Encoding keywords", len(demand)) as bar:
         texts = demand["keyword"].tolist()
         if distributed:
-            keyword_vectors = _encode_distributed(engine, texts, model)
+            keyword_vectors = cluster.encode(texts)
         else:
             keyword_vectors = np.empty((len(texts), encoder.dim), dtype=np.float32)
             for start in range(0, len(texts), TEXTS_PER_BLOCK):
@@ -393,22 +399,29 @@ def _encode_task(task) -> np.ndarray:
     return get_encoder(model).encode(texts)
 
 
-def _encode_distributed(engine, texts: list[str], model) -> np.ndarray:
-    chunks = [(model, texts[i:i + TEXTS_PER_PARTITION]) for i in range(0, len(texts), TEXTS_PER_PARTITION)]
-    parts = engine.map(_encode_task, chunks)
-    return np.vstack(parts) if parts else np.zeros((0, get_encoder(model).dim), dtype=np.float32)
+class _ClusterEncoder:
+    """The encoder ``model`` run on a distributed engine's workers, in partitions of whole encoder batches."""
+
+    def __init__(self, engine, model, *, name: str, dim: int):
+        self.engine, self.model, self.name, self.dim = engine, model, name, dim
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        texts = list(texts)
+        chunks = [(self.model, texts[i:i + TEXTS_PER_PARTITION]) for i in range(0, len(texts), TEXTS_PER_PARTITION)]
+        parts = self.engine.map(_encode_task, chunks)
+        return np.vstack(parts) if parts else np.zeros((0, self.dim), dtype=np.float32)
 
 
-def _embed_distributed(engine, titles: list[str], titles_en, model) -> np.ndarray:
+def _views_distributed(engine, titles: list[str], titles_en) -> ProductViews:
+    """The products' views, glossed on the workers in partitions."""
     tasks = [(titles[i:i + PRODUCTS_PER_PARTITION], titles_en[i:i + PRODUCTS_PER_PARTITION] if titles_en else None)
              for i in range(0, len(titles), PRODUCTS_PER_PARTITION)]
-    texts, owner, kind = [], [], []
+    texts, owner, kind = [], [np.zeros(0, dtype=np.int64)], []
     for n, views in enumerate(engine.map(_views_task, tasks)):
         texts += views.texts
         owner.append(views.owner + n * PRODUCTS_PER_PARTITION)
         kind += views.kind
-    views = ProductViews(texts=texts, owner=np.concatenate(owner), kind=kind, n_products=len(titles))
-    return combine_views(views, _encode_distributed(engine, texts, model))
+    return ProductViews(texts=texts, owner=np.concatenate(owner), kind=kind, n_products=len(titles))
 
 
 def resolve_ranker(ranker, model: str | Encoder | None = None):
