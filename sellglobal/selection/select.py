@@ -318,7 +318,8 @@ def feature_table(catalogue, signals, *, markets=None, market_code: str | None =
     if distributed and isinstance(model, Encoder):
         raise ConfigError("a distributed engine loads the encoder on each worker: pass the model by name or folder")
     if distributed:
-        # the cluster encodes; the embedding caches stay here, so it gets only what they lack
+        # the cluster encodes; the embedding caches stay here, so it gets only what they lack, all in one call
+        # that it splits into partitions for its workers
         cluster = _ClusterEncoder(engine, model, name=encoder.name, dim=encoder.dim)
         if isinstance(encoder, CachedEncoder):
             cluster = CachedEncoder(cluster, encoder.cache_dir, chunk_size=1 << 62)
