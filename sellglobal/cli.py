@@ -15,6 +15,9 @@ from .errors import SellglobalError
 from .selection.tables import WRITE_SUFFIXES
 
 
+SHOWN_PROBLEMS = 20  # a wrong file can break every row: the first ones say what is wrong, the count says how much
+
+
 class _Cli(click.Group):
     """Turns every SellglobalError into a one-line (per problem) message and exit code 1, in one place."""
 
@@ -22,6 +25,12 @@ class _Cli(click.Group):
         try:
             return super().invoke(ctx)
         except SellglobalError as exc:
+            problems = getattr(exc, "problems", None)
+            if problems and len(problems) > SHOWN_PROBLEMS:
+                raise click.ClickException("\n".join(
+                    [str(p) for p in problems[:SHOWN_PROBLEMS]]
+                    + [f"... and {len(problems) - SHOWN_PROBLEMS:,} more problems (fix these and run again)"])) \
+                    from None
             raise click.ClickException(str(exc)) from None
 
 

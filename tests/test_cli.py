@@ -86,6 +86,20 @@ def test_bad_catalogue_exits_1_one_line_per_problem_no_output(runner, data_dir, 
     assert not out.exists()
 
 
+def test_a_file_broken_on_every_row_shows_the_first_problems_and_counts_the_rest(runner, files, tmp_path):
+    cat, _ = files
+    short = tmp_path / "short.csv"
+    pd.DataFrame({"market": ["US"] * 1200, "sku": [f"X{i}" for i in range(1200)], "keywords": ["air fryer"] * 1200}) \
+        .to_csv(short, index=False)
+    result = runner.invoke(cli, ["listings", str(short), "-c", str(cat), "-o", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == (f"Error: {short} row 2 column 'sku': sku 'X0' is not in the catalogue; pass the catalogue "
+                        "that select ranked")
+    assert len(lines) == 21 and lines[-1] == "... and 1,180 more problems (fix these and run again)"
+    assert not (tmp_path / "out" / "listings.jsonl").exists()
+
+
 def test_missing_title_column(runner, data_dir, files):
     _, sig = files
     result = runner.invoke(cli, ["select", str(data_dir / "catalogue_no_title.csv"), "-s", str(sig), "--market", "US"])
