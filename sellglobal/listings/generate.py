@@ -373,10 +373,10 @@ def _write_chunk(jobs: Sequence[Job], products: dict, glossary_of: Callable, tpl
         draft.language = found
     listings = {i: _listing(jobs[i], items[i][0], products[jobs[i].sku], glossary_of(jobs[i].locale), tpl,
                             rules_of(jobs[i].channel), draft) for i, draft in drafts.items()}
-    found = dict(zip(listings, detect_many([" ".join([lst.title, *lst.bullets, lst.description])
-                                            for lst in listings.values()])))
-    return [_checked(listings[i], job, glossary_of(job.locale), found[i], base_url=base_url) if i in listings
-            else _unlisted(job, items[i][1]) for i, job in enumerate(jobs)]
+    texts = {i: " ".join([lst.title, *lst.bullets, lst.description]) for i, lst in listings.items()}
+    found = dict(zip(texts, detect_many(list(texts.values()))))
+    return [_checked(listings[i], job, glossary_of(job.locale), texts[i], found[i], base_url=base_url)
+            if i in listings else _unlisted(job, items[i][1]) for i, job in enumerate(jobs)]
 
 
 def _item(job: Job, product: dict, glossary) -> tuple:
@@ -401,14 +401,14 @@ def _listing(job: Job, item, product: dict, glossary, tpl: Templates, rules, dra
     return listing
 
 
-def _checked(listing, job: Job, glossary, found: str | None, *, base_url: str | None) -> dict:
-    """The listing's row, with what the language checks and the channel's required fields found."""
+def _checked(listing, job: Job, glossary, text: str, found: str | None, *, base_url: str | None) -> dict:
+    """The listing's row, with what the language checks and the channel's required fields found (``text``: its
+    title, bullets and description; ``found``: the language they read as)."""
     if found and found != glossary.language:
         listing.violations.append(f"language: the listing reads as {found}, not {glossary.language}")
     elif reads_as_english(" ".join(w for w in listing.title.split() if w != listing.brand), glossary.language):
         listing.violations.append("language: the title reads as English")
-    if glossary.language not in ("ja", "zh") and has_cjk(" ".join([listing.title, *listing.bullets,
-                                                                    listing.description])):
+    if glossary.language not in ("ja", "zh") and has_cjk(text):
         listing.violations.append("language: Chinese characters in the listing")
     if job.channel == "google":
         if not base_url:
