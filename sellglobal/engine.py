@@ -47,7 +47,8 @@ class ProcessEngine:
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=initializer,
                                          initargs=initargs)
         # a pool starts a process per submitted task while none is idle: one no-op each starts them all now
-        self._started = [self._pool.submit(_nothing) for _ in range(workers)]
+        for _ in range(workers):
+            self._pool.submit(_nothing)
 
     def map(self, function: Callable, items: Iterable) -> list:
         return list(self.stream(function, items))
