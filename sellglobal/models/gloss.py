@@ -210,8 +210,9 @@ class Glosser:
 
 @lru_cache(maxsize=1 << 16)
 def _span_words(span: str) -> tuple[str, ...]:
-    """English words for a stretch of Chinese text (jieba word segmentation, then CC-CEDICT). Cached: a catalogue repeats its
-    descriptive fragments (家用, 加厚, 大容量) across thousands of titles, and segmenting is the costly part."""
+    """English words for a stretch of Chinese text (jieba word segmentation, then CC-CEDICT). Cached: a catalogue
+    repeats its descriptive fragments (家用, 加厚, 大容量) across thousands of titles, and segmenting is the costly
+    part."""
     words = []
     dictionary = cedict()
     import rjieba

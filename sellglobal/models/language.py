@@ -106,4 +106,3 @@ def english_flags(texts: list[str], language: str) -> list[bool]:
     for i, code in zip(candidates, detect_many([texts[i] for i in candidates])):
         out[i] = code == "en"
     return out
-
